@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, type check, and pytest against real PostgreSQL, Redis and
+# DynamoDB Local. Each run gets its own database, Redis key prefix and DynamoDB Local port.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/bootstrap.sh
+./scripts/ensure-services.sh
+.venv/bin/ruff check src tests bench scripts
+.venv/bin/ruff format --check src tests bench scripts
+.venv/bin/mypy
+exec .venv/bin/pytest "$@"

@@ -1,0 +1,80 @@
+"""The clients a running service holds, created once in the application lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import redis.asyncio as aioredis
+
+from mediamesh.errors import DynamoDBUnavailable, TableSchemaMismatch
+from mediamesh.settings import Settings
+from mediamesh.storage import postgres
+from mediamesh.storage import redis as redis_store
+from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
+from mediamesh.storage.dynamodb.provisioning import verify_table
+from mediamesh.storage.dynamodb.tables import Tables, TableSpec, tables_from_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Resources:
+    settings: Settings
+    pool: asyncpg.Pool
+    redis: aioredis.Redis
+    tables: Tables
+    dynamodb: Any | None  # an aiobotocore client, or None when DYNAMODB_ENABLED=false
+    dynamodb_connection: DynamoDBConnection | None
+
+
+@asynccontextmanager
+async def open_resources(
+    settings: Settings, required_tables: tuple[TableSpec, ...] | None = None
+) -> AsyncIterator[Resources]:
+    """Open every client; check (never create) the DynamoDB tables this service uses.
+
+    A missing or misshapen table stops start-up with TableSchemaMismatch (a deployment error);
+    an unreachable DynamoDB, Redis or PostgreSQL does not: the service starts degraded and
+    the cache chain skips the tier that is down.
+    """
+    tables = tables_from_settings(settings)
+    async with AsyncExitStack() as stack:
+        # min_size=0: no connection is needed to start, so a PostgreSQL outage at start-up
+        # does not keep the cached tiers from serving.
+        pool = await postgres.create_pool(
+            settings.database_url, min_size=0, max_size=settings.database_pool_max_size
+        )
+        stack.push_async_callback(pool.close)
+        redis = redis_store.create_client(settings.redis_url, settings.redis_timeout_seconds)
+        stack.push_async_callback(redis.aclose)
+        client = None
+        conn = None
+        if settings.dynamodb_enabled:
+            conn = DynamoDBConnection.from_settings(settings)
+            client = await stack.enter_async_context(open_client(conn))
+            await _check_tables(client, conn, required_tables or tables.all())
+        yield Resources(settings, pool, redis, tables, client, conn)
+
+
+async def _check_tables(
+    client: Any, conn: DynamoDBConnection, specs: tuple[TableSpec, ...]
+) -> None:
+    problems: list[str] = []
+    for spec in specs:
+        try:
+            report = await verify_table(client, conn, spec)
+        except DynamoDBUnavailable as exc:
+            log.warning("starting without DynamoDB for now: %s", exc.message)
+            return
+        problems.extend(f"{report.name}: {problem}" for problem in report.problems)
+    if problems:
+        raise TableSchemaMismatch(
+            "DynamoDB tables are not as this service needs them: "
+            + "; ".join(problems)
+            + ". Provision them with `mediamesh tables create` (a separate step from serving)."
+        )

@@ -1,0 +1,76 @@
+"""Catalog rows in PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+import orjson
+
+from mediamesh.catalog.models import CatalogItem
+
+_UPSERT = """
+WITH incoming AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
+        content_id text, content_type text, program_id text, title text, description text,
+        category text, language text, tags jsonb, status text, published_at timestamptz)
+)
+INSERT INTO catalog_items AS c
+    (content_id, content_type, program_id, title, description, category, language, tags,
+     status, published_at)
+SELECT content_id, content_type, program_id, title, description, category, language,
+       ARRAY(SELECT jsonb_array_elements_text(tags)), status, published_at
+FROM incoming
+ON CONFLICT (content_id) DO UPDATE SET
+    content_type = EXCLUDED.content_type, program_id = EXCLUDED.program_id,
+    title = EXCLUDED.title, description = EXCLUDED.description, category = EXCLUDED.category,
+    language = EXCLUDED.language, tags = EXCLUDED.tags, status = EXCLUDED.status,
+    published_at = EXCLUDED.published_at, updated_at = now()
+RETURNING content_id, item_id, updated_at
+"""
+
+
+async def upsert_items(conn: asyncpg.Connection, items: Sequence[CatalogItem]) -> None:
+    payload = [
+        {
+            "content_id": i.contentId,
+            "content_type": i.contentType.value,
+            "program_id": i.programId,
+            "title": i.title,
+            "description": i.description,
+            "category": i.category,
+            "language": i.language,
+            "tags": i.tags,
+            "status": i.status.value,
+            "published_at": i.publishedAt.isoformat() if i.publishedAt else None,
+        }
+        for i in items
+    ]
+    await conn.execute(_UPSERT, orjson.dumps(payload).decode())
+
+
+async def content_types(conn: asyncpg.Connection, content_ids: Sequence[str]) -> dict[str, str]:
+    """contentId → contentType for the ids that exist and are not deleted."""
+    rows = await conn.fetch(
+        "SELECT content_id, content_type FROM catalog_items "
+        "WHERE content_id = ANY($1::text[]) AND status <> 'deleted'",
+        list(content_ids),
+    )
+    return {row["content_id"]: row["content_type"] for row in rows}
+
+
+async def mark_deleted(conn: asyncpg.Connection, content_id: str) -> bool:
+    """Soft-delete an item and its episodes; returns whether the item existed."""
+    result: str = await conn.execute(
+        "UPDATE catalog_items SET status = 'deleted', updated_at = now() "
+        "WHERE (content_id = $1 OR program_id = $1) AND status <> 'deleted'",
+        content_id,
+    )
+    return result != "UPDATE 0"
+
+
+async def episode_ids(conn: asyncpg.Connection, program_id: str) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT content_id FROM catalog_items WHERE program_id = $1", program_id
+    )
+    return [row["content_id"] for row in rows]

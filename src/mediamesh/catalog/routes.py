@@ -1,0 +1,39 @@
+"""Catalog write endpoints (the discovery service's)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from mediamesh.api.auth import require_api_key
+from mediamesh.catalog import service
+from mediamesh.catalog.models import CatalogBatch, CatalogItem, CatalogItemFields, ContentId
+
+router = APIRouter(prefix="/v1/catalog", tags=["catalog"], dependencies=[Depends(require_api_key)])
+
+PathId = Annotated[ContentId, Path(description="the item's contentId")]
+
+
+@router.put("/items/{contentId}", status_code=200)
+async def put_item(
+    contentId: PathId, body: CatalogItemFields, request: Request
+) -> dict[str, object]:
+    """Create or replace one item. Published items become searchable; others are hidden."""
+    item = CatalogItem(contentId=contentId, **body.model_dump())
+    await service.upsert_items(request.app.state.resources.pool, [item])
+    return {"contentId": contentId, "status": item.status.value}
+
+
+@router.post("/items", status_code=200)
+async def put_items(body: CatalogBatch, request: Request) -> dict[str, int]:
+    """Create or replace up to 500 items atomically: all are written, or none."""
+    written = await service.upsert_items(request.app.state.resources.pool, body.items)
+    return {"written": written}
+
+
+@router.delete("/items/{contentId}", status_code=204)
+async def delete_item(contentId: PathId, request: Request) -> Response:
+    """Delete an item (a program takes its episodes along); it leaves search and every list."""
+    await service.delete_item(request.app.state.resources.pool, contentId)
+    return Response(status_code=204)

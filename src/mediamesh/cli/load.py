@@ -1,0 +1,58 @@
+"""`mediamesh load FILE | --sample`: bulk catalog loading with a progress bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from mediamesh.catalog.loader import batches, load_batch, open_file, open_sample, parse_lines
+from mediamesh.cli.progress import progress_bar
+from mediamesh.cli.runtime import console, fail, out, run, settings
+from mediamesh.storage import postgres
+
+
+def load(
+    file: Path | None = typer.Argument(
+        None, help="JSON Lines of catalog items (.jsonl or .jsonl.gz)."
+    ),
+    sample: bool = typer.Option(False, "--sample", help="Load the vendored sample films."),
+    skip_invalid: bool = typer.Option(
+        False, help="Report and skip invalid lines instead of stopping."
+    ),
+) -> None:
+    """Load catalog items (the shape of PUT /v1/catalog/items) into PostgreSQL and the search index.
+
+    Items are upserted in batches of 500, so running it again is safe and resumes a load.
+    Programs must come before their episodes in the file.
+    """
+    if sample == (file is not None):
+        fail("give either a FILE or --sample")
+    if file is not None and not file.is_file():
+        fail(f"{file} is not a file")
+    cfg = settings()
+    handle = open_sample() if sample else open_file(file)  # type: ignore[arg-type]
+    total = sum(1 for line in handle if line.strip())
+    handle.seek(0)
+
+    async def go() -> tuple[int, list[str]]:
+        pool = await postgres.create_pool(cfg.database_url, min_size=1, max_size=2)
+        loaded, skipped = 0, []
+        try:
+            with progress_bar() as progress:
+                task = progress.add_task("loading", total=total)
+                for items, bad in batches(parse_lines(handle, skip_invalid)):
+                    loaded += await load_batch(pool, items)
+                    skipped.extend(bad)
+                    progress.advance(task, len(items) + len(bad))
+        finally:
+            await pool.close()
+        return loaded, skipped
+
+    with handle:
+        loaded, skipped = run(go())
+    for message in skipped[:20]:
+        console.print(f"[yellow]skipped[/] {message}", highlight=False)
+    out.print(
+        f"loaded {loaded} items" + (f", skipped {len(skipped)} invalid lines" if skipped else "")
+    )

@@ -1,0 +1,70 @@
+"""`mediamesh tables create|verify|delete`: provisioning, a separate step from serving."""
+
+from __future__ import annotations
+
+import typer
+
+from mediamesh.cli.runtime import dynamodb, fail, out, run, settings
+from mediamesh.storage.dynamodb.provisioning import create_table, delete_table, verify_table
+from mediamesh.storage.dynamodb.tables import tables_from_settings
+
+app = typer.Typer(
+    help="Provision the DynamoDB tables (names from DYNAMODB_TABLE_*).", no_args_is_help=True
+)
+
+
+@app.command()
+def create() -> None:
+    """Create the tables if missing, wait until ACTIVE and enable TTL. Idempotent."""
+    cfg = settings()
+
+    async def go() -> None:
+        async with dynamodb(cfg) as (client, conn):
+            for spec in tables_from_settings(cfg).all():
+                outcome = await create_table(client, conn, spec)
+                out.print(f"{spec.name}: {outcome}, ACTIVE, TTL on {spec.ttl_attribute!r}")
+
+    run(go())
+
+
+@app.command()
+def verify() -> None:
+    """Check key schema, GSIs and TTL of every table; exit 1 on any difference."""
+    cfg = settings()
+
+    async def go() -> bool:
+        ok = True
+        async with dynamodb(cfg) as (client, conn):
+            for spec in tables_from_settings(cfg).all():
+                report = await verify_table(client, conn, spec)
+                if report.ok:
+                    out.print(f"[green]ok[/] {spec.name}")
+                    continue
+                ok = False
+                for problem in report.problems:
+                    out.print(f"[red]problem[/] {spec.name}: {problem}", highlight=False)
+        return ok
+
+    if not run(go()):
+        fail(
+            "tables differ from the spec: run `mediamesh tables create` (it fixes missing "
+            "tables and TTL; a wrong key schema needs `mediamesh tables delete --yes` first)"
+        )
+
+
+@app.command()
+def delete(
+    yes: bool = typer.Option(False, "--yes", help="Confirm: this deletes all their data."),
+) -> None:
+    """Delete the three tables."""
+    if not yes:
+        fail("this deletes the tables and their data: add --yes to confirm")
+    cfg = settings()
+
+    async def go() -> None:
+        async with dynamodb(cfg) as (client, conn):
+            for spec in tables_from_settings(cfg).all():
+                existed = await delete_table(client, conn, spec)
+                out.print(f"{spec.name}: {'deleted' if existed else 'did not exist'}")
+
+    run(go())

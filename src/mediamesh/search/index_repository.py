@@ -1,0 +1,87 @@
+"""The PostgreSQL side of indexing: documents, tombstones and the DynamoDB outbox.
+
+Writers call these inside their own transaction, so a document and its outbox row commit
+together: an acknowledged write always reaches DynamoDB eventually (see search/outbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+import orjson
+
+from mediamesh.search.documents import SearchDocument
+
+_UPSERT = """
+WITH incoming AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(
+        content_id text, content_type text, title text, description text, category text,
+        language text, tags jsonb, updated_at timestamptz)
+)
+INSERT INTO search_documents AS s
+    (content_id, content_type, title, description, category, language, tags,
+     updated_at, indexed_at, deleted_at)
+SELECT content_id, content_type, title, description, category, language,
+       ARRAY(SELECT jsonb_array_elements_text(tags)), updated_at, now(), NULL
+FROM incoming
+ON CONFLICT (content_id) DO UPDATE SET
+    content_type = EXCLUDED.content_type, title = EXCLUDED.title,
+    description = EXCLUDED.description, category = EXCLUDED.category,
+    language = EXCLUDED.language, tags = EXCLUDED.tags, updated_at = EXCLUDED.updated_at,
+    indexed_at = now(), deleted_at = NULL
+-- last writer wins by the writer's clock; an equal timestamp re-indexes (idempotent retries)
+WHERE s.updated_at <= EXCLUDED.updated_at
+RETURNING content_id
+"""
+
+_TOMBSTONE = """
+UPDATE search_documents
+SET deleted_at = now(), updated_at = greatest(updated_at, now()), indexed_at = now()
+WHERE content_id = ANY($1::text[]) AND deleted_at IS NULL
+RETURNING content_id
+"""
+
+
+async def upsert_documents(
+    conn: asyncpg.Connection, documents: Sequence[SearchDocument], now: datetime
+) -> list[str]:
+    """Insert or update; returns the ids actually written (older updates are skipped)."""
+    if not documents:
+        return []
+    payload = [
+        {
+            "content_id": d.contentId,
+            "content_type": d.contentType.value,
+            "title": d.title,
+            "description": d.description,
+            "category": d.category,
+            "language": d.language,
+            "tags": d.tags,
+            "updated_at": (d.updatedAt or now).isoformat(),
+        }
+        for d in documents
+    ]
+    rows = await conn.fetch(_UPSERT, orjson.dumps(payload).decode())
+    written = [row["content_id"] for row in rows]
+    await enqueue(conn, written)
+    return written
+
+
+async def tombstone(conn: asyncpg.Connection, content_ids: Sequence[str]) -> list[str]:
+    """Mark documents deleted; returns the ids that were live."""
+    if not content_ids:
+        return []
+    rows = await conn.fetch(_TOMBSTONE, list(content_ids))
+    removed = [row["content_id"] for row in rows]
+    await enqueue(conn, removed)
+    return removed
+
+
+async def enqueue(conn: asyncpg.Connection, content_ids: Sequence[str]) -> None:
+    """Record that DynamoDB must be brought in line with PostgreSQL for these ids."""
+    if content_ids:
+        await conn.execute(
+            "INSERT INTO search_outbox (content_id) SELECT unnest($1::text[])", list(content_ids)
+        )

@@ -1,0 +1,113 @@
+"""One validated settings object, built from the environment.
+
+The variable names are exactly those of docs/DYNAMODB_INTEGRATION.md (the design we
+implement) plus a few of our own; docs/CONFIGURATION.md lists every one with its default.
+Adapters never read the environment: they take plain arguments, so tests build them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mediamesh.errors import ConfigError
+
+PositiveSeconds = Annotated[int, Field(gt=0, le=10 * 365 * 24 * 3600)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, frozen=True, extra="ignore")
+
+    # --- DynamoDB (names and defaults from the integration guide) ---
+    dynamodb_enabled: bool = True
+    dynamodb_endpoint: str | None = None
+    aws_region: str = "us-east-1"
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: SecretStr | None = None
+    dynamodb_table_trending: str = "mediamesh-trending"
+    dynamodb_table_popular: str = "mediamesh-popular"
+    dynamodb_table_search_index: str = "mediamesh-search-index"
+    dynamodb_ttl_attribute: str = Field(default="ttl", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
+    dynamodb_ttl_seconds: PositiveSeconds = 2_592_000
+    # Client budgets for the hot path: a slow tier is skipped, never waited on for long.
+    dynamodb_connect_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    dynamodb_read_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    dynamodb_max_attempts: Annotated[int, Field(ge=1, le=10)] = 2
+
+    # --- the other stores ---
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/mediamesh"
+    database_pool_min_size: Annotated[int, Field(ge=0, le=100)] = 1
+    database_pool_max_size: Annotated[int, Field(ge=1, le=200)] = 10
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_key_prefix: str = "mediamesh:"
+    redis_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 0.5
+
+    # --- discovery lists: how long each tier keeps them ---
+    trending_ttl_seconds: PositiveSeconds = 600
+    popular_ttl_seconds: PositiveSeconds = 300
+
+    # --- security ---
+    mediamesh_api_keys: SecretStr = SecretStr("")
+
+    @field_validator("dynamodb_endpoint", "aws_access_key_id", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `DYNAMODB_ENDPOINT=` (commented out in a .env) must mean "use AWS", not "".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("dynamodb_endpoint")
+    @classmethod
+    def _endpoint_is_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL, e.g. http://localhost:8000")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @property
+    def api_keys(self) -> tuple[str, ...]:
+        raw = self.mediamesh_api_keys.get_secret_value()
+        return tuple(key.strip() for key in raw.split(",") if key.strip())
+
+    @property
+    def uses_aws(self) -> bool:
+        """True when no endpoint is set: the default AWS endpoint and credential chain."""
+        return self.dynamodb_endpoint is None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from `environ` (default: the process environment).
+
+    Raises ConfigError naming every invalid variable, so start-up fails with one clear line
+    per problem instead of a traceback.
+    """
+    try:
+        if environ is None:
+            return Settings()
+        fields = {key.lower(): value for key, value in environ.items()}
+        known = {k: v for k, v in fields.items() if k in Settings.model_fields}
+        return Settings.model_validate(known)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']} "
+            f"(got {err.get('input')!r})"
+            for err in exc.errors()
+        ]
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from exc

@@ -1,0 +1,90 @@
+"""Shared fixtures: the real stores, isolated per test run.
+
+- DynamoDB Local: started by this run on a free port (in memory), stopped at the end.
+- PostgreSQL: a database of this run's own (`mediamesh_test_<run id>`), dropped at the end.
+- Redis: a key prefix of this run's own, its keys deleted at the end.
+So several runs on one machine (a developer and CI, say) never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import pytest
+import redis.asyncio as aioredis
+
+from mediamesh.devstack import dynamodb_local
+from mediamesh.settings import Settings
+from mediamesh.storage import postgres
+from mediamesh.storage.migrations import migrate
+
+ADMIN_DATABASE_URL = os.environ.get(
+    "MEDIAMESH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("MEDIAMESH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class Stack:
+    dynamodb: dynamodb_local.RunningDynamoDBLocal
+    database_url: str
+    redis_url: str
+    run_id: str
+
+    def settings(self, **overrides: object) -> Settings:
+        """Settings for this run's stores; table names carry `prefix` when given."""
+        prefix = str(overrides.pop("table_prefix", f"t{self.run_id}-"))
+        values: dict[str, object] = {
+            "dynamodb_enabled": True,
+            "dynamodb_endpoint": self.dynamodb.endpoint,
+            "aws_region": "us-east-1",
+            "aws_access_key_id": "local",
+            "aws_secret_access_key": "local",
+            "dynamodb_table_trending": f"{prefix}mediamesh-trending",
+            "dynamodb_table_popular": f"{prefix}mediamesh-popular",
+            "dynamodb_table_search_index": f"{prefix}mediamesh-search-index",
+            "database_url": self.database_url,
+            "redis_url": self.redis_url,
+            "redis_key_prefix": f"mmtest:{self.run_id}:",
+            "mediamesh_api_keys": "test-key-1,test-key-2",
+        }
+        values.update(overrides)
+        return Settings.model_validate(values)
+
+
+def _database_url(name: str) -> str:
+    return ADMIN_DATABASE_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def dynamodb_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dynamodb_local.RunningDynamoDBLocal]:
+    log = tmp_path_factory.mktemp("dynamodb") / "dynamodb-local.log"
+    server = dynamodb_local.start(dynamodb_local.free_port(), log_file=log)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def stack(dynamodb_server: dynamodb_local.RunningDynamoDBLocal) -> AsyncIterator[Stack]:
+    url = _database_url(f"mediamesh_test_{RUN_ID}")
+    await postgres.ensure_database(url)
+    async with postgres.connect(url) as conn:
+        await migrate(conn)
+    yield Stack(dynamodb_server, url, REDIS_URL, RUN_ID)
+    await postgres.drop_database(url)
+    client = aioredis.Redis.from_url(REDIS_URL)
+    async for key in client.scan_iter(match=f"mmtest:{RUN_ID}:*", count=1000):
+        await client.delete(key)
+    await client.aclose()
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short id unique to one test, for table prefixes and content ids."""
+    return uuid.uuid4().hex[:10]
