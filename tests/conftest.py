@@ -88,3 +88,13 @@ async def stack(dynamodb_server: dynamodb_local.RunningDynamoDBLocal) -> AsyncIt
 def unique() -> str:
     """A short id unique to one test, for table prefixes and content ids."""
     return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+async def provisioned(stack: Stack) -> Settings:
+    """Settings whose tables (this run's prefix) exist; shared by the API tests of a run."""
+    from tests.support import provision
+
+    settings = stack.settings()
+    await provision(settings)
+    return settings

@@ -49,6 +49,24 @@ class Settings(BaseSettings):
     trending_ttl_seconds: PositiveSeconds = 600
     popular_ttl_seconds: PositiveSeconds = 300
 
+    # --- discovery: what the lists mean (see README, "How lists are ranked") ---
+    trending_window_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 48
+    trending_half_life_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 6.0
+    popular_window_days: Annotated[int, Field(ge=1, le=365)] = 30
+    event_weight_view: Annotated[float, Field(ge=0, le=1000)] = 1.0
+    event_weight_complete: Annotated[float, Field(ge=0, le=1000)] = 2.0
+    event_weight_like: Annotated[float, Field(ge=0, le=1000)] = 5.0
+    max_episodes_per_program: Annotated[int, Field(ge=1, le=100)] = 2
+    # --- discovery: the cache-aside chain ---
+    # tiers tried before PostgreSQL, in order (the guide's order by default)
+    cache_tier_order: str = Field(
+        default="dynamodb,redis", pattern=r"^(dynamodb|redis)(,(dynamodb|redis))?$"
+    )
+    memory_cache_ttl_seconds: Annotated[float, Field(ge=0, le=60)] = 2.0
+
+    # --- search ---
+    search_dynamodb_max_query_length: Annotated[int, Field(ge=0, le=256)] = 50
+
     # --- security ---
     mediamesh_api_keys: SecretStr = SecretStr("")
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Literal
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from mediamesh.api import errors, health
 from mediamesh.api.resources import open_resources
+from mediamesh.api.responses import JSON
 from mediamesh.catalog import routes as catalog_routes
+from mediamesh.discovery import routes as discovery_routes
+from mediamesh.discovery import runtime as discovery_runtime
+from mediamesh.search import routes as search_routes
+from mediamesh.search import runtime as search_runtime
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.tables import tables_from_settings
 
@@ -29,18 +33,30 @@ def create_app(settings: Settings, service: Service = "all") -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_resources(settings, required) as resources:
+        async with AsyncExitStack() as stack:
+            resources = await stack.enter_async_context(open_resources(settings, required))
             app.state.resources = resources
+            if service in ("discovery", "all"):
+                app.state.discovery = await stack.enter_async_context(
+                    discovery_runtime.running(resources)
+                )
+            if service in ("search", "all"):
+                app.state.search = await stack.enter_async_context(
+                    search_runtime.running(resources)
+                )
             yield
 
     app = FastAPI(
         title=f"MediaMesh {service}",
         version="0.1.0",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
+        default_response_class=JSON,
     )
     errors.install(app)
     app.include_router(health.router)
     if service in ("discovery", "all"):
+        app.include_router(discovery_routes.router)
         app.include_router(catalog_routes.router)
+    if service in ("search", "all"):
+        app.include_router(search_routes.router)
     return app

@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 from starlette.exceptions import HTTPException
 
+from mediamesh.api.responses import JSON
 from mediamesh.errors import DependencyError, MediaMeshError
 
 log = logging.getLogger(__name__)
@@ -19,14 +19,14 @@ RETRY_AFTER_SECONDS = "5"
 
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
-) -> ORJSONResponse:
+) -> JSON:
     body: dict[str, Any] = {"code": code, "message": message, **extra}
-    return ORJSONResponse({"error": body}, status_code=status, headers=headers)
+    return JSON({"error": body}, status_code=status, headers=headers)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(MediaMeshError)
-    async def _ours(request: Request, exc: MediaMeshError) -> ORJSONResponse:
+    async def _ours(request: Request, exc: MediaMeshError) -> JSON:
         headers = None
         if isinstance(exc, DependencyError):
             headers = {"Retry-After": RETRY_AFTER_SECONDS}
@@ -36,7 +36,7 @@ def install(app: FastAPI) -> None:
         return error_response(exc.status, exc.code, exc.message, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> ORJSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSON:
         details = [
             {"location": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
             for err in exc.errors()
@@ -50,13 +50,13 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> ORJSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> JSON:
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
             exc.status_code, "http_error"
         )
         return error_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> ORJSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSON:
         log.error("%s %s failed unexpectedly", request.method, request.url.path, exc_info=exc)
         return error_response(500, "internal_error", "internal error; it has been logged")

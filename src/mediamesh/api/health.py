@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import ORJSONResponse
 
 from mediamesh.api.resources import Resources
+from mediamesh.api.responses import JSON
 
 router = APIRouter(tags=["health"])
 
@@ -24,7 +24,7 @@ async def live() -> dict[str, str]:
 
 
 @router.get("/health/ready")
-async def ready(request: Request) -> ORJSONResponse:
+async def ready(request: Request) -> JSON:
     """200 while the service can answer reads from at least one store; 503 when none is up."""
     resources: Resources = request.app.state.resources
     probes: dict[str, Callable[[], Awaitable[Any]]] = {
@@ -40,7 +40,7 @@ async def ready(request: Request) -> ORJSONResponse:
     )
     any_up = any(r["status"] == "up" for r in results.values())
     body = {"status": "ready" if any_up else "unavailable", "dependencies": results}
-    return ORJSONResponse(body, status_code=200 if any_up else 503)
+    return JSON(body, status_code=200 if any_up else 503)
 
 
 async def _probe(call: Callable[[], Awaitable[Any]]) -> dict[str, Any]:

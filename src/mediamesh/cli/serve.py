@@ -20,7 +20,7 @@ def serve(
     """Serve the HTTP API of one service, or of both on one port (for development)."""
     if service not in DEFAULT_PORTS:
         fail(f"unknown service {service!r}: choose discovery, search or all")
-    chosen: Service = service  # type: ignore[assignment]  # checked just above
+    chosen: Service = service  # narrowed by the check above
     app = create_app(settings(), chosen)
     uvicorn.run(
         app,

@@ -1,0 +1,7 @@
+"""Discovery HTTP routes (issue 3 fills this in)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["discovery"])

@@ -1,0 +1,43 @@
+"""Helpers for tests that talk to a running app over HTTP (in process, through ASGI)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from mediamesh.api.app import Service, create_app
+from mediamesh.settings import Settings
+from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
+from mediamesh.storage.dynamodb.provisioning import create_table
+from mediamesh.storage.dynamodb.tables import tables_from_settings
+
+WRITE_HEADERS = {"Authorization": "Bearer test-key-1"}
+
+
+async def provision(settings: Settings) -> None:
+    """Create the settings' tables (idempotent), as `mediamesh tables create` would."""
+    conn = DynamoDBConnection.from_settings(settings)
+    async with open_client(conn) as client:
+        for spec in tables_from_settings(settings).all():
+            await create_table(client, conn, spec)
+
+
+@asynccontextmanager
+async def running_app(settings: Settings, service: Service = "all") -> AsyncIterator[FastAPI]:
+    """The app with its lifespan entered (clients open, background workers running)."""
+    app = create_app(settings, service)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@asynccontextmanager
+async def api_client(
+    settings: Settings, service: Service = "all"
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(settings, service) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mediamesh") as client:
+            yield client
