@@ -12,6 +12,7 @@ from mediamesh.api import errors, health
 from mediamesh.api.resources import open_resources
 from mediamesh.api.responses import JSON
 from mediamesh.catalog import routes as catalog_routes
+from mediamesh.discovery import event_routes
 from mediamesh.discovery import routes as discovery_routes
 from mediamesh.discovery import runtime as discovery_runtime
 from mediamesh.search import routes as search_routes
@@ -56,6 +57,7 @@ def create_app(settings: Settings, service: Service = "all") -> FastAPI:
     app.include_router(health.router)
     if service in ("discovery", "all"):
         app.include_router(discovery_routes.router)
+        app.include_router(event_routes.router)
         app.include_router(catalog_routes.router)
     if service in ("search", "all"):
         app.include_router(search_routes.router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mediamesh.cli import db, load, serve, stack, tables
+from mediamesh.cli import db, events, load, reindex, serve, stack, tables
 
 app = typer.Typer(
     help="MediaMesh Discovery & Search: provision, migrate, load, serve and check.",
@@ -14,8 +14,10 @@ app = typer.Typer(
 app.add_typer(tables.app, name="tables")
 app.add_typer(db.app, name="db")
 app.add_typer(stack.app, name="stack")
+app.add_typer(events.app, name="events")
 app.command("load")(load.load)
 app.command("serve")(serve.serve)
+app.command("reindex")(reindex.reindex)
 
 if __name__ == "__main__":
     app()

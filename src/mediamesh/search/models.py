@@ -1,0 +1,50 @@
+"""The search domain: a query and its result, the same for both paths. Pure data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+MAX_QUERY_LENGTH = 256
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str
+    content_type: str | None = None
+    category: str | None = None
+    language: str | None = None
+    tag: str | None = None
+    limit: int = 20
+    cursor: str | None = None  # opaque; each path encodes its own position in it
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    content_id: str
+    content_type: str
+    title: str
+    description: str
+    category: str | None
+    language: str | None
+    tags: list[str]
+    score: float
+    highlights: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    items: list[SearchHit]
+    total: int
+    facets: dict[str, dict[str, int]]
+    next_cursor: str | None
+    source: Literal["dynamodb", "postgres"]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    content_id: str
+    title: str
+    content_type: str
