@@ -66,6 +66,16 @@ class Settings(BaseSettings):
 
     # --- search ---
     search_dynamodb_max_query_length: Annotated[int, Field(ge=0, le=256)] = 50
+    # DynamoDB query path: read budget per request (docs/SEARCH_INDEXING.md, "Read budget")
+    search_dynamodb_page_size: Annotated[int, Field(ge=1, le=1000)] = 250
+    search_dynamodb_max_pages: Annotated[int, Field(ge=1, le=16)] = 4
+    search_dynamodb_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 2.0
+    # outbox relay: PostgreSQL -> DynamoDB search index (docs/SEARCH_INDEXING.md, "Outbox")
+    search_outbox_batch_size: Annotated[int, Field(ge=1, le=500)] = 100
+    search_outbox_poll_seconds: Annotated[float, Field(gt=0, le=300)] = 1.0
+    search_outbox_retry_base_seconds: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    search_outbox_retry_max_seconds: Annotated[float, Field(gt=0, le=86_400)] = 60.0
+    search_outbox_write_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
 
     # --- security ---
     mediamesh_api_keys: SecretStr = SecretStr("")

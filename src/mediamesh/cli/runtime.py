@@ -48,6 +48,6 @@ async def dynamodb(cfg: Settings) -> AsyncIterator[tuple[Any, DynamoDBConnection
         fail("DYNAMODB_ENABLED=false: this command needs DynamoDB")
     conn = DynamoDBConnection.from_settings(cfg)
     # provisioning is not the hot path: allow slow control-plane calls
-    conn = DynamoDBConnection(**{**conn.__dict__, "read_timeout": 30.0, "max_attempts": 5})
+    conn = DynamoDBConnection(**{**conn.__dict__, "read_timeout": 30.0, "max_attempts": 3})
     async with open_client(conn) as client:
         yield client, conn

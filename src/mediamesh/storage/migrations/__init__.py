@@ -49,16 +49,17 @@ async def applied(conn: asyncpg.Connection) -> dict[int, str]:
 
 async def migrate(conn: asyncpg.Connection) -> list[Migration]:
     """Apply every pending migration; returns those applied now. Idempotent."""
-    await conn.execute(
-        """CREATE TABLE IF NOT EXISTS schema_migrations (
-               version integer PRIMARY KEY,
-               name text NOT NULL,
-               checksum text NOT NULL,
-               applied_at timestamptz NOT NULL DEFAULT now())"""
-    )
     done: list[Migration] = []
     async with conn.transaction():
+        # the lock comes first: even creating the bookkeeping table races between processes
         await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
+        await conn.execute(
+            """CREATE TABLE IF NOT EXISTS schema_migrations (
+                   version integer PRIMARY KEY,
+                   name text NOT NULL,
+                   checksum text NOT NULL,
+                   applied_at timestamptz NOT NULL DEFAULT now())"""
+        )
         already = await applied(conn)
         for migration in available():
             previous = already.get(migration.version)
