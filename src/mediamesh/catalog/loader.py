@@ -70,6 +70,10 @@ async def load_batch(pool: asyncpg.Pool, items: list[CatalogItem]) -> int:
     return await upsert_items(pool, items) if items else 0
 
 
+async def catalog_has_items(pool: asyncpg.Pool) -> bool:
+    return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM catalog_items)"))
+
+
 def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"]) or "line"

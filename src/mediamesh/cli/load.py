@@ -6,7 +6,14 @@ from pathlib import Path
 
 import typer
 
-from mediamesh.catalog.loader import batches, load_batch, open_file, open_sample, parse_lines
+from mediamesh.catalog.loader import (
+    batches,
+    catalog_has_items,
+    load_batch,
+    open_file,
+    open_sample,
+    parse_lines,
+)
 from mediamesh.cli.progress import progress_bar
 from mediamesh.cli.runtime import console, fail, out, run, settings
 from mediamesh.storage import postgres
@@ -17,6 +24,7 @@ def load(
         None, help="JSON Lines of catalog items (.jsonl or .jsonl.gz)."
     ),
     sample: bool = typer.Option(False, "--sample", help="Load the vendored sample films."),
+    if_empty: bool = typer.Option(False, help="Do nothing if the catalog already has items."),
     skip_invalid: bool = typer.Option(
         False, help="Report and skip invalid lines instead of stopping."
     ),
@@ -37,8 +45,12 @@ def load(
 
     async def go() -> tuple[int, list[str]]:
         pool = await postgres.create_pool(cfg.database_url, min_size=1, max_size=2)
-        loaded, skipped = 0, []
+        loaded: int = 0
+        skipped: list[str] = []
         try:
+            if if_empty and await catalog_has_items(pool):
+                out.print("the catalog already has items; nothing loaded (--if-empty)")
+                return 0, []
             with progress_bar() as progress:
                 task = progress.add_task("loading", total=total)
                 for items, bad in batches(parse_lines(handle, skip_invalid)):
