@@ -6,7 +6,7 @@ import typer
 
 from mediamesh.cli.runtime import dynamodb, fail, out, run, settings
 from mediamesh.storage.dynamodb.provisioning import create_table, delete_table, verify_table
-from mediamesh.storage.dynamodb.tables import tables_from_settings
+from mediamesh.storage.dynamodb.tables import describe_markdown, tables_from_settings
 
 app = typer.Typer(
     help="Provision the DynamoDB tables (names from DYNAMODB_TABLE_*).", no_args_is_help=True
@@ -68,3 +68,9 @@ def delete(
                 out.print(f"{spec.name}: {'deleted' if existed else 'did not exist'}")
 
     run(go())
+
+
+@app.command()
+def show() -> None:
+    """Print the table specs (from the settings) as Markdown; no AWS call."""
+    print(describe_markdown(tables_from_settings(settings())), end="")
