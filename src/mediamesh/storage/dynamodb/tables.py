@@ -118,3 +118,21 @@ def tables_from_settings(settings: Settings) -> Tables:
             ),
         ),
     )
+
+
+def describe_markdown(tables: Tables) -> str:
+    """The tables as a Markdown table, for docs/DYNAMODB_TABLES.md (kept equal by a test)."""
+    lines = [
+        "| table | partition key | sort key | GSIs (projection ALL) | TTL attribute | billing |",
+        "|---|---|---|---|---|---|",
+    ]
+    for spec in tables.all():
+        sort = f"`{spec.sort_key.name}` ({spec.sort_key.type})" if spec.sort_key else "none"
+        indexes = ", ".join(
+            f"`{i.name}` (`{i.partition_key.name}` {i.partition_key.type})" for i in spec.indexes
+        )
+        lines.append(
+            f"| `{spec.name}` | `{spec.partition_key.name}` ({spec.partition_key.type}) | {sort} "
+            f"| {indexes or 'none'} | `{spec.ttl_attribute}` | on-demand |"
+        )
+    return "\n".join(lines) + "\n"
