@@ -15,6 +15,9 @@ from mediamesh.catalog import routes as catalog_routes
 from mediamesh.discovery import event_routes
 from mediamesh.discovery import routes as discovery_routes
 from mediamesh.discovery import runtime as discovery_runtime
+from mediamesh.observability import routes as observability_routes
+from mediamesh.observability.metrics import Metrics
+from mediamesh.observability.middleware import RequestContext
 from mediamesh.search import routes as search_routes
 from mediamesh.search import runtime as search_runtime
 from mediamesh.settings import Settings
@@ -37,6 +40,7 @@ def create_app(settings: Settings, service: Service = "all") -> FastAPI:
         async with AsyncExitStack() as stack:
             resources = await stack.enter_async_context(open_resources(settings, required))
             app.state.resources = resources
+            metrics.register_collector(lambda: observability_routes.pool_collector(resources.pool))
             if service in ("discovery", "all"):
                 app.state.discovery = await stack.enter_async_context(
                     discovery_runtime.running(resources)
@@ -53,8 +57,12 @@ def create_app(settings: Settings, service: Service = "all") -> FastAPI:
         lifespan=lifespan,
         default_response_class=JSON,
     )
+    metrics = Metrics()
+    app.state.metrics = metrics
+    app.add_middleware(RequestContext, metrics=metrics)
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(observability_routes.router)
     if service in ("discovery", "all"):
         app.include_router(discovery_routes.router)
         app.include_router(event_routes.router)

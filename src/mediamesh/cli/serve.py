@@ -7,6 +7,7 @@ import uvicorn
 
 from mediamesh.api.app import DEFAULT_PORTS, Service, create_app
 from mediamesh.cli.runtime import fail, settings
+from mediamesh.observability import logs
 
 
 def serve(
@@ -21,12 +22,14 @@ def serve(
     if service not in DEFAULT_PORTS:
         fail(f"unknown service {service!r}: choose discovery, search or all")
     chosen: Service = service  # narrowed by the check above
+    logs.configure(log_level)
     app = create_app(settings(), chosen)
     uvicorn.run(
         app,
         host=host,
         port=port or DEFAULT_PORTS[chosen],
         log_level=log_level,
+        log_config=None,  # keep the JSON handler configured above
         loop="uvloop",
         http="httptools",
         access_log=False,

@@ -1,0 +1,31 @@
+"""GET /metrics in the Prometheus text format."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import asyncpg
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.core import Metric
+
+from mediamesh.observability.metrics import Metrics, gauge
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    registry: Metrics = request.app.state.metrics
+    return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+def pool_collector(pool: asyncpg.Pool) -> Iterable[Metric]:
+    """PostgreSQL pool usage: open and in-use connections, and the configured maximum."""
+    size = gauge("mediamesh_postgres_pool_connections", "Open pool connections.")
+    size.add_metric([], pool.get_size())
+    busy = gauge("mediamesh_postgres_pool_in_use", "Pool connections in use.")
+    busy.add_metric([], pool.get_size() - pool.get_idle_size())
+    cap = gauge("mediamesh_postgres_pool_max", "Pool size limit.")
+    cap.add_metric([], pool.get_max_size())
+    return [size, busy, cap]

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from mediamesh.observability.logs import JSONFormatter
+from mediamesh.settings import Settings
+from tests.support import api_client
+
+
+async def test_metrics_count_requests_by_route_template(provisioned: Settings) -> None:
+    async with api_client(provisioned) as client:
+        await client.get("/health/live")
+        await client.delete("/v1/catalog/items/some-id-123", headers={"Authorization": "Bearer x"})
+        text = (await client.get("/metrics")).text
+    assert (
+        'mediamesh_http_requests_total{method="GET",route="/health/live",status="200"} 1.0' in text
+    )
+    assert (
+        'mediamesh_http_requests_total{method="DELETE",route="/v1/catalog/items/{contentId}",'
+        'status="403"} 1.0' in text
+    )
+    assert "some-id-123" not in text
+    assert "mediamesh_http_request_duration_seconds_bucket" in text
+    assert "mediamesh_postgres_pool_max 10.0" in text
+
+
+async def test_request_id_is_taken_or_made_and_returned(provisioned: Settings) -> None:
+    async with api_client(provisioned) as client:
+        given = await client.get("/health/live", headers={"X-Request-ID": "abc-123"})
+        made = await client.get("/health/live")
+        hostile = await client.get("/health/live", headers={"X-Request-ID": "bad id;" * 50})
+    assert given.headers["x-request-id"] == "abc-123"
+    assert len(made.headers["x-request-id"]) == 32
+    assert hostile.headers["x-request-id"] != "bad id"
+    assert len(hostile.headers["x-request-id"]) == 32
+
+
+async def test_one_json_line_per_request_without_secrets(
+    provisioned: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="mediamesh.request")
+    async with api_client(provisioned) as client:
+        await client.put(
+            "/v1/catalog/items/x",
+            json={"contentType": "PROGRAM", "title": "t"},
+            headers={"Authorization": "Bearer test-key-1", "X-Request-ID": "req-42"},
+        )
+    lines = [JSONFormatter().format(r) for r in caplog.records if r.name == "mediamesh.request"]
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert entry["requestId"] == "req-42"
+    assert entry["route"] == "/v1/catalog/items/{contentId}"
+    assert entry["status"] == 200 and entry["method"] == "PUT"
+    assert "test-key-1" not in lines[0]
+
+
+def test_formatter_masks_bearer_keys_in_messages() -> None:
+    record = logging.makeLogRecord({"msg": "got Authorization: Bearer s3cret", "levelno": 20})
+    assert "s3cret" not in JSONFormatter().format(record)
