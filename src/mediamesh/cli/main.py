@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mediamesh.cli import db, events, load, reindex, serve, stack, tables
+from mediamesh.cli import db, doctor, events, load, reindex, serve, stack, tables
 
 app = typer.Typer(
     help="MediaMesh Discovery & Search: provision, migrate, load, serve and check.",
@@ -18,6 +18,7 @@ app.add_typer(events.app, name="events")
 app.command("load")(load.load)
 app.command("serve")(serve.serve)
 app.command("reindex")(reindex.reindex)
+app.command("doctor")(doctor.doctor)
 
 if __name__ == "__main__":
     app()
