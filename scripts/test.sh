@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
 ./scripts/ensure-services.sh
-.venv/bin/ruff check src tests bench scripts
-.venv/bin/ruff format --check src tests bench scripts
+.venv/bin/ruff check
+.venv/bin/ruff format --check
 .venv/bin/mypy
 exec .venv/bin/pytest "$@"
