@@ -27,6 +27,7 @@ command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v npm >/dev/null || missing+=(npm)
 command -v pg_isready >/dev/null || missing+=(postgresql-client)
 command -v redis-cli >/dev/null || missing+=(redis-tools)
+command -v chromium >/dev/null || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 if [ ! -x .local/tools/bin/uv ] || [ "$(.local/tools/bin/uv --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then

@@ -22,6 +22,7 @@ from mediamesh.search import routes as search_routes
 from mediamesh.search import runtime as search_runtime
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.tables import tables_from_settings
+from mediamesh.web import routes as web_routes
 
 Service = Literal["discovery", "search", "all"]
 DEFAULT_PORTS: dict[Service, int] = {"all": 8080, "discovery": 8081, "search": 8082}
@@ -63,6 +64,7 @@ def create_app(settings: Settings, service: Service = "all") -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(observability_routes.router)
+    app.include_router(web_routes.router)  # the explorer page at /, for every service
     if service in ("discovery", "all"):
         app.include_router(discovery_routes.router)
         app.include_router(event_routes.router)
