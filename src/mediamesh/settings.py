@@ -57,15 +57,38 @@ class Settings(BaseSettings):
     event_weight_complete: Annotated[float, Field(ge=0, le=1000)] = 2.0
     event_weight_like: Annotated[float, Field(ge=0, le=1000)] = 5.0
     max_episodes_per_program: Annotated[int, Field(ge=1, le=100)] = 2
+    # --- discovery: events (POST /v1/discovery/events): how far ahead of the server clock an
+    # occurredAt may be before it is refused as "in the future" ---
+    events_max_clock_skew_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
     # --- discovery: the cache-aside chain ---
     # tiers tried before PostgreSQL, in order (the guide's order by default)
     cache_tier_order: str = Field(
         default="dynamodb,redis", pattern=r"^(dynamodb|redis)(,(dynamodb|redis))?$"
     )
     memory_cache_ttl_seconds: Annotated[float, Field(ge=0, le=60)] = 2.0
+    memory_cache_max_entries: Annotated[int, Field(ge=1, le=1_000_000)] = 1024
+    # per-tier read budgets: a tier slower than this is skipped (counted as a timeout)
+    cache_dynamodb_timeout_seconds: Annotated[float, Field(gt=0, le=10)] = 0.3
+    cache_redis_timeout_seconds: Annotated[float, Field(gt=0, le=10)] = 0.2
+    # budget of one background write-back to one tier
+    cache_write_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
+    # a list lives ttl·(1 - U(0, fraction)) so that lists computed together expire apart
+    cache_ttl_jitter_fraction: Annotated[float, Field(ge=0, le=0.5)] = 0.1
+    # the cross-process compute lock (SET NX PX): how long it is held at most, and how long
+    # another process waits for the holder's result before computing itself
+    cache_compute_lock_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
+    # refresh ahead: a list read in the last REFRESH_AHEAD_IDLE_SECONDS is recomputed once
+    # less than REFRESH_AHEAD_FRACTION of its TTL is left; the refresher looks every interval
+    refresh_ahead_fraction: Annotated[float, Field(gt=0, le=0.9)] = 0.2
+    refresh_ahead_idle_seconds: Annotated[float, Field(gt=0, le=86_400)] = 300.0
+    refresh_ahead_interval_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
 
     # --- search ---
     search_dynamodb_max_query_length: Annotated[int, Field(ge=0, le=256)] = 50
+    # PostgreSQL query path (docs/SEARCH.md, "Ranking" and "Limits")
+    search_candidate_limit: Annotated[int, Field(ge=100, le=10_000)] = 1000
+    search_typo_fallback_below: Annotated[int, Field(ge=0, le=1000)] = 5
+    search_postgres_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 2.0
     # DynamoDB query path: read budget per request (docs/SEARCH_INDEXING.md, "Read budget")
     search_dynamodb_page_size: Annotated[int, Field(ge=1, le=1000)] = 250
     search_dynamodb_max_pages: Annotated[int, Field(ge=1, le=16)] = 4

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from mediamesh.catalog.models import ContentId, ContentType, ShortText, Text
 
@@ -23,7 +22,9 @@ class SearchDocumentFields(BaseModel):
     category: ShortText | None = None
     language: Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")] | None = None
     tags: Annotated[list[ShortText], Field(max_length=50)] = []
-    updatedAt: datetime | None = None  # default: when the service received it
+    # the writer's clock, with a zone (a naive time would be read in the server's zone);
+    # default: when the service received it
+    updatedAt: AwareDatetime | None = None
 
 
 class SearchDocument(SearchDocumentFields):

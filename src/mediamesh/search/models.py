@@ -41,6 +41,9 @@ class SearchResult:
     facets: dict[str, dict[str, int]]
     next_cursor: str | None
     source: Literal["dynamodb", "postgres"]
+    # False when the path could not look at every candidate (DynamoDB's read budget ran out):
+    # its matches are then only those it happened to read, so PostgreSQL is preferred
+    complete: bool = True
 
 
 @dataclass(frozen=True)

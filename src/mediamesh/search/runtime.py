@@ -4,12 +4,68 @@ is stored as `app.state.search` for the routes."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import Any
 
 from mediamesh.api.resources import Resources
+from mediamesh.search.dynamodb_index_store import SearchIndexWriter
+from mediamesh.search.outbox import OutboxRelay, RelayPolicy
+from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
+
+# The relay's writes are background work (BatchWriteItem bodies up to 25 x 400 KB), not the
+# hot path: its own client waits longer than the request path's before calling a call lost.
+RELAY_READ_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class SearchRuntime:
+    """`relay` is None when DynamoDB is off (DYNAMODB_ENABLED=false): nothing to deliver."""
+
+    relay: OutboxRelay | None
+
+    def notify(self) -> None:
+        """Call after every committed index/delete: wakes the relay, never blocks."""
+        if self.relay is not None:
+            self.relay.notify()
+
+
+def relay_for(
+    resources: Resources, client: Any = None, conn: DynamoDBConnection | None = None
+) -> OutboxRelay | None:
+    """The outbox relay writing through `client` (default: the shared one), or None when
+    DynamoDB is off."""
+    if not resources.settings.dynamodb_enabled or resources.dynamodb is None:
+        return None
+    client = client or resources.dynamodb
+    conn = conn or resources.dynamodb_connection
+    assert conn is not None
+    spec = resources.tables.search_index
+    writer = SearchIndexWriter(client, conn, spec)
+    return OutboxRelay(resources.pool, writer, spec, RelayPolicy.from_settings(resources.settings))
 
 
 @asynccontextmanager
-async def running(resources: Resources) -> AsyncIterator[object]:
-    yield None
+async def running(resources: Resources) -> AsyncIterator[SearchRuntime]:
+    """Run the outbox relay (when DynamoDB is on) until the app stops; cancel it cleanly.
+
+    A batch cut short by cancellation rolls back: its rows stay in the outbox for next time.
+    """
+    shared = resources.dynamodb_connection
+    if not resources.settings.dynamodb_enabled or resources.dynamodb is None or shared is None:
+        yield SearchRuntime(None)
+        return
+    conn = replace(shared, read_timeout=max(shared.read_timeout, RELAY_READ_TIMEOUT_SECONDS))
+    async with open_client(conn) as client:
+        relay = relay_for(resources, client, conn)
+        assert relay is not None
+        task = asyncio.create_task(relay.run(), name="search-outbox-relay")
+        try:
+            yield SearchRuntime(relay)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

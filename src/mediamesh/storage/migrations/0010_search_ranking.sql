@@ -18,15 +18,14 @@ CREATE INDEX search_documents_browse_idx ON search_documents (title_norm, conten
 -- A prefix query ("godf" matches "godfather") built from a word without parsing user text:
 -- the word is normalised by to_tsvector first, and each resulting lexeme is quoted (quotes
 -- and backslashes escaped) before to_tsquery sees it, so no input can raise a syntax error.
--- A word that is only a stop word gives the empty query (it constrains nothing), and the
+-- A word that is only a stop word gives NULL (it constrains nothing), and the
 -- unstemmed form is added because stemming a partial word can cut it short of the stored
 -- lexeme ("happy" is stored as "happi"; "happ" stems to itself).
 CREATE FUNCTION mediamesh_prefix_tsquery(config regconfig, word text) RETURNS tsquery
 LANGUAGE sql STABLE PARALLEL SAFE STRICT
 AS $$
-    SELECT coalesce(to_tsquery('simple', string_agg(
-               '''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || ''':*', ' | ')),
-           ''::tsquery)
+    SELECT to_tsquery('simple', string_agg(
+               '''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || ''':*', ' | '))
     FROM unnest(tsvector_to_array(to_tsvector(config, word)
                 || to_tsvector('simple', mediamesh_normalize(word)))) AS lexeme
     WHERE length(to_tsvector(config, word)) > 0

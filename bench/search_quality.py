@@ -1,0 +1,188 @@
+"""Search quality (MRR@10, nDCG@10) and latency (p50/p95 per path) on the sample films,
+through the real HTTP API in process (ASGI), on a scratch database of its own.
+
+    .venv/bin/python bench/search_quality.py                 # set up, measure, drop the database
+    .venv/bin/python bench/search_quality.py --keep          # keep the database for another run
+    .venv/bin/python bench/search_quality.py --no-setup      # measure a kept database again
+    .venv/bin/python bench/search_quality.py --no-dynamodb   # the PostgreSQL path only
+
+Two runs over the labelled queries of bench/search_labels.py:
+1. DYNAMODB_ENABLED=false: every query is answered by the PostgreSQL path.
+2. The guide's flow: a DynamoDB Local of this script's own, its search index filled with
+   `mediamesh reindex`; short queries go to DynamoDB first, PostgreSQL answers the rest.
+Each query runs once for the metrics, then --repeat times for the latencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from mediamesh.api.app import create_app
+from mediamesh.catalog.loader import batches, load_batch, open_sample, parse_lines
+from mediamesh.devstack import dynamodb_local
+from mediamesh.settings import Settings
+from mediamesh.storage import postgres
+from mediamesh.storage.migrations import migrate
+
+sys.path.insert(0, str(Path(__file__).parent))
+from search_labels import QUERIES
+
+SAMPLE_SIZE = 36_254
+K = 10
+
+
+async def set_up(url: str) -> None:
+    await postgres.ensure_database(url)
+    async with postgres.connect(url) as conn:
+        await migrate(conn)
+        if await conn.fetchval("SELECT count(*) FROM search_documents") >= SAMPLE_SIZE:
+            return
+    pool = await postgres.create_pool(url, min_size=1, max_size=2)
+    try:
+        with open_sample() as handle:
+            for items, _ in batches(parse_lines(handle)):
+                await load_batch(pool, items)
+        await pool.execute("ANALYZE search_documents")
+    finally:
+        await pool.close()
+
+
+def fill_dynamodb(settings: Settings) -> None:
+    """`mediamesh tables create` and `mediamesh reindex`, as an operator would run them."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint or "",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "DYNAMODB_TABLE_TRENDING": settings.dynamodb_table_trending,
+        "DYNAMODB_TABLE_POPULAR": settings.dynamodb_table_popular,
+        "DYNAMODB_TABLE_SEARCH_INDEX": settings.dynamodb_table_search_index,
+    }
+    cli = str(Path(sys.executable).parent / "mediamesh")
+    for command in (["tables", "create"], ["reindex", "--batch-size", "500"]):
+        subprocess.run([cli, *command], env=env, check=True, capture_output=True)
+
+
+async def clear_outbox(url: str) -> None:
+    # the load enqueued every film and reindex has sent them all: without this, the relay
+    # would send all 36k again while we measure
+    async with postgres.connect(url) as conn:
+        await conn.execute("DELETE FROM search_outbox")
+
+
+def ndcg(ranked: list[str], relevant: set[str]) -> float:
+    dcg = sum(1 / math.log2(i + 2) for i, cid in enumerate(ranked[:K]) if cid in relevant)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), K)))
+    return dcg / ideal
+
+
+def reciprocal_rank(ranked: list[str], relevant: set[str]) -> float:
+    return next((1 / (i + 1) for i, cid in enumerate(ranked[:K]) if cid in relevant), 0.0)
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def measure(settings: Settings, repeat: int) -> dict[str, Any]:
+    app = create_app(settings, "search")
+    scores: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    latencies: dict[str, list[float]] = defaultdict(list)
+    misses: list[str] = []
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for kind, q, labels in QUERIES:
+                body = (await client.get("/v1/search", params={"q": q, "limit": K})).json()
+                ranked = [item["contentId"] for item in body["items"]]
+                rr = reciprocal_rank(ranked, set(labels))
+                scores[kind].append((rr, ndcg(ranked, set(labels))))
+                if rr < 1:
+                    misses.append(
+                        f"{q!r} ({body['source']}): first relevant at rank "
+                        f"{round(1 / rr) if rr else '>10'}"
+                    )
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    response = await client.get("/v1/search", params={"q": q, "limit": K})
+                    elapsed = (time.perf_counter() - started) * 1000
+                    latencies[response.json()["source"]].append(elapsed)
+    return {"scores": scores, "latencies": latencies, "misses": misses}
+
+
+def report(title: str, result: dict[str, Any]) -> None:
+    print(f"\n## {title}\n")
+    print("| kind | queries | MRR@10 | nDCG@10 |\n|---|---|---|---|")
+    everything: list[tuple[float, float]] = []
+    for kind, pairs in result["scores"].items():
+        everything.extend(pairs)
+        mrr, nd = (statistics.fmean(x) for x in zip(*pairs, strict=True))
+        print(f"| {kind} | {len(pairs)} | {mrr:.3f} | {nd:.3f} |")
+    mrr, nd = (statistics.fmean(x) for x in zip(*everything, strict=True))
+    print(f"| **all** | {len(everything)} | **{mrr:.3f}** | **{nd:.3f}** |")
+    print("\n| answered by | requests | p50 ms | p95 ms |\n|---|---|---|---|")
+    for source, samples in sorted(result["latencies"].items()):
+        p50, p95 = percentile(samples, 50), percentile(samples, 95)
+        print(f"| {source} | {len(samples)} | {p50:.1f} | {p95:.1f} |")
+    if result["misses"]:
+        print("\nNot first:\n" + "\n".join(f"- {miss}" for miss in result["misses"]))
+
+
+async def main(args: argparse.Namespace) -> None:
+    url = args.database_url
+    if not args.no_setup:
+        await set_up(url)
+    base = Settings(database_url=url, dynamodb_enabled=False, mediamesh_api_keys="bench")
+    try:
+        report("PostgreSQL path (DYNAMODB_ENABLED=false)", await measure(base, args.repeat))
+        if args.no_dynamodb:
+            return
+        server = dynamodb_local.start(dynamodb_local.free_port())
+        try:
+            flow = Settings(
+                database_url=url,
+                mediamesh_api_keys="bench",
+                dynamodb_endpoint=server.endpoint,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
+                dynamodb_table_trending="bench-mediamesh-trending",
+                dynamodb_table_popular="bench-mediamesh-popular",
+                dynamodb_table_search_index="bench-mediamesh-search-index",
+            )
+            fill_dynamodb(flow)
+            await clear_outbox(url)
+            report(
+                "The guide's flow (DynamoDB first, then PostgreSQL)",
+                await measure(flow, args.repeat),
+            )
+        finally:
+            server.stop()
+    finally:
+        if not args.keep and not args.no_setup:
+            await postgres.drop_database(url)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url", default="postgresql://postgres@127.0.0.1:5432/mm_bench_search"
+    )
+    parser.add_argument("--repeat", type=int, default=10, help="timed runs per query")
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--no-setup", action="store_true")
+    parser.add_argument("--no-dynamodb", action="store_true")
+    asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,173 @@
+"""Runs the PostgreSQL query path's SQL (search/postgres_sql.py) on one connection.
+
+Every call has an explicit timeout; a statement that does not answer in time raises
+PostgresUnavailable (HTTP 503), never a driver exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import orjson
+
+from mediamesh.errors import PostgresUnavailable
+from mediamesh.search import highlight
+from mediamesh.search import postgres_sql as sql
+from mediamesh.search.cursor import PostgresPosition
+from mediamesh.search.models import SearchQuery, Suggestion
+from mediamesh.search.query_text import ParsedQuery
+
+FACETS = ("contentType", "category", "language")
+
+
+@dataclass(frozen=True)
+class BuiltQuery:
+    tsquery: str | None  # canonical tsquery text; None when the query has no lexeme
+    excluded: str | None
+    fuzzy: str  # normalised words for trigram matching
+
+
+@dataclass(frozen=True)
+class PageRow:
+    content_id: str
+    content_type: str
+    title: str
+    description: str
+    category: str | None
+    language: str | None
+    tags: list[str]
+    score: float  # exact: a keyset position compares it for equality
+    title_norm: str
+    title_marked: str | None  # ts_headline output (highlight.START/STOP); None: no full text
+    description_marked: str | None
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int
+    fuzzy_used: bool
+    facets: dict[str, dict[str, int]]
+
+
+@contextmanager
+def timed(seconds: float) -> Iterator[None]:
+    """Turn a statement or pool timeout into PostgresUnavailable."""
+    try:
+        yield
+    except (TimeoutError, asyncpg.QueryCanceledError) as exc:
+        raise PostgresUnavailable(
+            f"PostgreSQL search did not answer within {seconds:g} s; try again"
+        ) from exc
+
+
+def _by_count(counts: dict[str, int]) -> dict[str, int]:
+    """Largest count first, then by value: the order a facet list is shown in."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _filters(query: SearchQuery) -> tuple[str | None, ...]:
+    return (query.content_type, query.category, query.language, query.tag)
+
+
+async def build_query(conn: asyncpg.Connection, parsed: ParsedQuery, seconds: float) -> BuiltQuery:
+    with timed(seconds):
+        row = await conn.fetchrow(
+            sql.BUILD_SEARCH,
+            parsed.text,
+            parsed.head,
+            parsed.prefix_word,
+            parsed.excluded,
+            parsed.fuzzy,
+            timeout=seconds,
+        )
+    return BuiltQuery(row["tsquery"], row["excluded"], row["fuzzy"] or "")
+
+
+async def count_matches(
+    conn: asyncpg.Connection,
+    built: BuiltQuery | None,
+    query: SearchQuery,
+    fuzzy_below: int,
+    seconds: float,
+) -> Counts:
+    """Total and facets of the whole match set (`built` None: browse the filters)."""
+    with timed(seconds):
+        if built is None:
+            row = await conn.fetchrow(sql.BROWSE_COUNT, *_filters(query), timeout=seconds)
+        else:
+            row = await conn.fetchrow(
+                sql.COUNT_MATCHES,
+                built.tsquery,
+                built.excluded,
+                built.fuzzy,
+                *_filters(query),
+                fuzzy_below,
+                timeout=seconds,
+            )
+    facets = {
+        name: _by_count(orjson.loads(row[column]) if row[column] else {})
+        for name, column in zip(FACETS, ("content_type", "category", "language"), strict=True)
+    }
+    return Counts(row["total"], row["fuzzy_used"], facets)
+
+
+async def fetch_page(
+    conn: asyncpg.Connection,
+    built: BuiltQuery | None,
+    query: SearchQuery,
+    *,
+    fuzzy_used: bool,
+    candidate_limit: int,
+    after: PostgresPosition | None,
+    size: int,
+    seconds: float,
+) -> list[PageRow]:
+    """Up to `size` rows after `after` in (score DESC, title_norm, content_id) order."""
+    keyset: tuple[Any, ...] = (
+        (after.score, after.title_norm, after.content_id) if after else (None, None, None)
+    )
+    with timed(seconds):
+        if built is None:
+            rows = await conn.fetch(
+                sql.BROWSE_PAGE, *_filters(query), *keyset[1:], size, timeout=seconds
+            )
+            return [PageRow(**row) for row in rows]
+        rows = await conn.fetch(
+            sql.PAGE,
+            built.tsquery,
+            built.excluded,
+            built.fuzzy,
+            *_filters(query),
+            candidate_limit,
+            fuzzy_used,
+            *keyset,
+            size,
+            highlight.TITLE_OPTIONS,
+            highlight.DESCRIPTION_OPTIONS,
+            timeout=seconds,
+        )
+    return [PageRow(**row) for row in rows]
+
+
+async def suggest(
+    conn: asyncpg.Connection, parsed: ParsedQuery, limit: int, candidate_limit: int, seconds: float
+) -> list[Suggestion]:
+    """Up to `limit` titles; none when the text has no word and is too short for trigrams."""
+    with timed(seconds):
+        built = await conn.fetchrow(
+            sql.BUILD_SUGGEST,
+            parsed.head,
+            parsed.prefix_word or "",
+            parsed.fuzzy,
+            timeout=seconds,
+        )
+        if built["tsquery"] is None and len(built["fuzzy"] or "") < 3:
+            return []
+        rows = await conn.fetch(
+            sql.SUGGEST, built["tsquery"], built["fuzzy"], limit, candidate_limit, timeout=seconds
+        )
+    return [Suggestion(r["content_id"], r["title"], r["content_type"]) for r in rows]

@@ -1,0 +1,165 @@
+"""The SQL of the PostgreSQL query path (run by search/postgres_repository.py).
+
+Parameters shared by the search statements:
+    $1 tsquery (text, canonical form made by BUILD_SEARCH; NULL = no full-text query)
+    $2 exclusions tsquery (text, NULL = none)   $3 fuzzy text, normalised ('' = none)
+    $4 contentType  $5 category  $6 language  $7 tag   (NULL = no filter)
+Every statement reads live documents only (deleted_at IS NULL: tombstones are invisible).
+"""
+
+from __future__ import annotations
+
+CONFIG = "'public.mediamesh_english'::regconfig"
+
+# Turns the parsed query into tsqueries with functions only, never by parsing user text as
+# tsquery syntax; the canonical text it returns is then used as a constant by the others.
+BUILD_SEARCH = f"""
+SELECT nullif(CASE WHEN $3::text IS NULL THEN websearch_to_tsquery({CONFIG}, $1)
+                   ELSE websearch_to_tsquery({CONFIG}, $2)
+                        && coalesce(mediamesh_prefix_tsquery({CONFIG}, $3),
+                                    websearch_to_tsquery({CONFIG}, $3))
+              END::text, '') AS tsquery,
+       nullif(websearch_to_tsquery({CONFIG}, $4)::text, '') AS excluded,
+       mediamesh_normalize($5) AS fuzzy
+"""
+
+BUILD_SUGGEST = """
+SELECT nullif((plainto_tsquery('simple', mediamesh_normalize($1))
+               && coalesce(mediamesh_prefix_tsquery('simple', $2),
+                           plainto_tsquery('simple', mediamesh_normalize($2))))::text, '')
+       AS tsquery,
+       mediamesh_normalize($3) AS fuzzy
+"""
+
+
+def _filters(first: int) -> str:
+    """Live documents passing the four filters, whose parameters start at `$first`."""
+    ct, cat, lang, tag = (f"${n}" for n in range(first, first + 4))
+    return f"""d.deleted_at IS NULL
+    AND ({ct}::text IS NULL OR d.content_type = {ct})
+    AND ({cat}::text IS NULL OR d.category = {cat})
+    AND ({lang}::text IS NULL OR d.language = {lang})
+    AND ({tag}::text IS NULL OR d.tags @> ARRAY[{tag}::text])"""
+
+
+_FILTERS = _filters(4)
+_NOT_EXCLUDED = "($2::text IS NULL OR NOT d.document @@ $2::tsquery)"
+
+# The match set: full-text matches, plus typo-tolerant title matches when full text finds
+# fewer than $8 documents. $8 = 0 never adds them.
+_MATCHES = f"""
+fts AS (
+    SELECT d.content_id, d.content_type, d.category, d.language FROM search_documents d
+    WHERE d.document @@ $1::tsquery AND {_FILTERS}
+),
+fuzzy AS (
+    SELECT d.content_id, d.content_type, d.category, d.language FROM search_documents d
+    WHERE $3 <> '' AND (SELECT count(*) FROM fts) < $8
+      AND d.title_norm %> $3 AND {_NOT_EXCLUDED} AND {_FILTERS}
+),
+matches AS (SELECT * FROM fts UNION SELECT * FROM fuzzy)
+"""
+
+COUNT_MATCHES = f"""
+WITH {_MATCHES}
+SELECT (SELECT count(*) FROM matches) AS total,
+       EXISTS (SELECT 1 FROM fuzzy) AS fuzzy_used,
+       (SELECT jsonb_object_agg(content_type, n) FROM
+            (SELECT content_type, count(*) AS n FROM matches GROUP BY 1) f) AS content_type,
+       (SELECT jsonb_object_agg(category, n) FROM
+            (SELECT category, count(*) AS n FROM matches WHERE category IS NOT NULL
+             GROUP BY 1) f) AS category,
+       (SELECT jsonb_object_agg(language, n) FROM
+            (SELECT language, count(*) AS n FROM matches WHERE language IS NOT NULL
+             GROUP BY 1) f) AS language
+"""
+
+# Ranking on a bounded candidate set: at most $8 title matches, $8 document matches and
+# ($9) $8 typo-tolerant title matches; only those are scored. The title tier comes first
+# so a title match is never lost when the query matches more than $8 documents.
+# score = 0.6 * ts_rank_cd (weights D 0.1, C 0.2, B 0.4, A 1.0; normalised to rank/(rank+1))
+#       + 0.4 * trigram similarity(title, query words)
+# $10..$12 = keyset position (score, title_norm, content_id) of the previous page's last row.
+PAGE = f"""
+WITH candidates AS (
+    (SELECT d.content_id FROM search_documents d
+     WHERE to_tsvector({CONFIG}, d.title) @@ $1::tsquery AND d.document @@ $1::tsquery
+       AND {_FILTERS} LIMIT $8)
+    UNION
+    (SELECT d.content_id FROM search_documents d
+     WHERE d.document @@ $1::tsquery AND {_FILTERS} LIMIT $8)
+    UNION
+    (SELECT d.content_id FROM search_documents d
+     WHERE $9::boolean AND $3 <> '' AND d.title_norm %> $3 AND {_NOT_EXCLUDED} AND {_FILTERS}
+     LIMIT $8)
+),
+scored AS (
+    SELECT d.content_id, d.content_type, d.title, d.description, d.category, d.language,
+           d.tags, d.title_norm,
+           (0.6 * coalesce(ts_rank_cd(d.document, $1::tsquery, 32), 0)
+                 + 0.4 * similarity(d.title_norm, $3))::float8 AS score
+    FROM candidates JOIN search_documents d USING (content_id)
+),
+page AS (
+    SELECT * FROM scored
+    WHERE $10::float8 IS NULL OR score < $10
+       OR (score = $10 AND (title_norm, content_id) > ($11::text, $12::text))
+    ORDER BY score DESC, title_norm, content_id
+    LIMIT $13
+)
+SELECT content_id, content_type, title, description, category, language, tags, score,
+       title_norm,
+       ts_headline({CONFIG}, title, $1::tsquery, $14) AS title_marked,
+       ts_headline({CONFIG}, description, $1::tsquery, $15) AS description_marked
+FROM page ORDER BY score DESC, title_norm, content_id
+"""
+
+_BROWSE_FILTERS = _filters(1)
+
+# An empty query browses the filtered documents in title order (the same keyset, score 0).
+BROWSE_COUNT = f"""
+WITH matches AS (
+    SELECT d.content_type, d.category, d.language FROM search_documents d
+    WHERE {_BROWSE_FILTERS}
+)
+SELECT (SELECT count(*) FROM matches) AS total, false AS fuzzy_used,
+       (SELECT jsonb_object_agg(content_type, n) FROM
+            (SELECT content_type, count(*) AS n FROM matches GROUP BY 1) f) AS content_type,
+       (SELECT jsonb_object_agg(category, n) FROM
+            (SELECT category, count(*) AS n FROM matches WHERE category IS NOT NULL
+             GROUP BY 1) f) AS category,
+       (SELECT jsonb_object_agg(language, n) FROM
+            (SELECT language, count(*) AS n FROM matches WHERE language IS NOT NULL
+             GROUP BY 1) f) AS language
+"""
+
+BROWSE_PAGE = f"""
+SELECT content_id, content_type, title, description, category, language, tags,
+       0::float8 AS score, title_norm, NULL::text AS title_marked,
+       NULL::text AS description_marked
+FROM search_documents d
+WHERE {_BROWSE_FILTERS}
+  AND ($5::text IS NULL OR (d.title_norm, d.content_id) > ($5::text, $6::text))
+ORDER BY d.title_norm, d.content_id
+LIMIT $7
+"""
+
+# Suggestions: word-prefix matches on the title, plus trigram matches for 3+ characters;
+# exact title first, then titles starting with the text, then the closest (whole words
+# first), then the shortest.
+SUGGEST = """
+WITH candidates AS (
+    (SELECT d.content_id FROM search_documents d
+     WHERE d.deleted_at IS NULL AND to_tsvector('simple'::regconfig, d.title_norm) @@ $1::tsquery
+     LIMIT $4)
+    UNION
+    (SELECT d.content_id FROM search_documents d
+     WHERE d.deleted_at IS NULL AND length($2) >= 3 AND d.title_norm %> $2 LIMIT $4)
+)
+SELECT d.content_id, d.title, d.content_type
+FROM candidates JOIN search_documents d USING (content_id)
+ORDER BY d.title_norm = $2 DESC, starts_with(d.title_norm, $2) DESC,
+         strict_word_similarity($2, d.title_norm) DESC, word_similarity($2, d.title_norm) DESC,
+         length(d.title_norm), d.title_norm, d.content_id
+LIMIT $3
+"""

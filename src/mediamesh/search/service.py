@@ -1,0 +1,145 @@
+"""The search flow of the integration guide: DynamoDB first for short queries, PostgreSQL
+otherwise or when DynamoDB finds nothing, fails or is slow.
+
+    query, no cursor ─┬─ DYNAMODB_ENABLED, client open, 0 < len(q) < SEARCH_DYNAMODB_MAX_QUERY_LENGTH
+                      │     └─ DynamoDB path ── complete with items? ── yes → source "dynamodb"
+                      │                          └─ no / DynamoDBError / timeout ─┐
+                      └─ otherwise (long or empty q) ─────────────────────────────┴→ PostgreSQL
+    query, cursor ───── the path the cursor names (cursor.py), and only that one
+
+"Complete" matters: DynamoDB has no word index, so its path reads at most a budget of items
+(SEARCH_DYNAMODB_MAX_PAGES x SEARCH_DYNAMODB_PAGE_SIZE). When the scope it reads (the table,
+or one contentType / category partition) holds more than that, what it finds is an arbitrary
+sample — "star wars" would answer with whatever films mention stars in the first 1,000 items
+read. Such partial answers are kept only as the reply of last resort, when PostgreSQL fails;
+and a scope found too large is remembered for a while (ScopeMemory), so later queries on it
+do not pay for a DynamoDB read whose answer would be discarded.
+
+An empty query browses by filters, which only PostgreSQL can do. A DynamoDB cursor does
+not fall back: the next page of one path is not a page of the other, so a failure there is
+reported (503, Retry-After) instead of answering with a different result list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from mediamesh.api.resources import Resources
+from mediamesh.errors import DynamoDBError, DynamoDBUnavailable, InvalidInput, PostgresUnavailable
+from mediamesh.search import cursor, dynamodb_search, postgres_search
+from mediamesh.search.models import SearchQuery, SearchResult
+from mediamesh.search.query_text import clean
+
+log = logging.getLogger(__name__)
+
+DynamoDBSearch = Callable[[Resources, SearchQuery, datetime], Awaitable[SearchResult]]
+PostgresSearch = Callable[[Resources, SearchQuery], Awaitable[SearchResult]]
+
+
+async def search(
+    resources: Resources,
+    query: SearchQuery,
+    now: datetime,
+    dynamodb: DynamoDBSearch = dynamodb_search.search,
+    postgres: PostgresSearch = postgres_search.search,
+) -> SearchResult:
+    """Answer `query` from one path; `source` says which. The paths are parameters so the
+    flow can be tested on its own.
+
+    Raises InvalidInput for a cursor that is not ours, DynamoDBError subclasses when the
+    DynamoDB path fails on a DynamoDB cursor, PostgresUnavailable when PostgreSQL does.
+    """
+    if query.cursor:
+        path, token = cursor.unwrap(query.cursor)
+        inner = dataclasses.replace(query, cursor=token)
+        if path == "postgres":
+            return _answer(query, await postgres(resources, inner))
+        if not _dynamodb_open(resources):
+            raise InvalidInput("cursor is from DynamoDB, which is not enabled: search again")
+        try:
+            page = await _bounded(dynamodb(resources, _cleaned(inner), now), resources)
+        except TimeoutError as exc:
+            raise DynamoDBUnavailable("DynamoDB search timed out; try again") from exc
+        return _answer(query, page)
+    text = clean(query.q)
+    limit = resources.settings.search_dynamodb_max_query_length
+    partial: SearchResult | None = None
+    if (
+        _dynamodb_open(resources)
+        and 0 < len(text) < limit
+        and not scopes.too_large(resources, query)
+    ):
+        try:
+            found = await _bounded(dynamodb(resources, _cleaned(query), now), resources)
+        except (DynamoDBError, TimeoutError) as exc:
+            log.info("DynamoDB search failed, PostgreSQL answers instead: %r", exc)
+        else:
+            if found.items and found.complete:
+                return _answer(query, found)
+            if not found.complete:
+                scopes.remember_too_large(resources, query)
+                partial = found if found.items else None
+    try:
+        return _answer(query, await postgres(resources, query))
+    except PostgresUnavailable:
+        if partial is None:
+            raise
+        log.warning("PostgreSQL is down: answering with DynamoDB's partial matches")
+        return _answer(query, partial)
+
+
+class ScopeMemory:
+    """Which DynamoDB read scopes (contentType, category) recently held more items than the
+    read budget. Per process, forgotten after `seconds`, so a catalog that shrinks or a
+    budget that grows is noticed again."""
+
+    def __init__(self, seconds: float = 300.0) -> None:
+        self.seconds = seconds
+        self._until: dict[tuple[str, str | None, str | None], float] = {}
+
+    def too_large(self, resources: Resources, query: SearchQuery) -> bool:
+        until = self._until.get(_scope(resources, query))
+        return until is not None and until > time.monotonic()
+
+    def remember_too_large(self, resources: Resources, query: SearchQuery) -> None:
+        self._until[_scope(resources, query)] = time.monotonic() + self.seconds
+
+    def forget(self) -> None:
+        self._until.clear()
+
+
+def _scope(resources: Resources, query: SearchQuery) -> tuple[str, str | None, str | None]:
+    # the partition the DynamoDB path reads: category-index wins over contentType-index
+    table = resources.tables.search_index.name
+    return (table, None, query.category) if query.category else (table, query.content_type, None)
+
+
+scopes = ScopeMemory()
+
+
+def _dynamodb_open(resources: Resources) -> bool:
+    return resources.settings.dynamodb_enabled and resources.dynamodb is not None
+
+
+def _cleaned(query: SearchQuery) -> SearchQuery:
+    return dataclasses.replace(query, q=clean(query.q))
+
+
+async def _bounded(call: Awaitable[SearchResult], resources: Resources) -> SearchResult:
+    # the path has its own read budget; this bounds the whole call, retries included
+    return await asyncio.wait_for(call, resources.settings.search_dynamodb_timeout_seconds)
+
+
+def _answer(query: SearchQuery, result: SearchResult) -> SearchResult:
+    """The result as the API returns it: the query as given, the cursor tagged by path."""
+    token = result.next_cursor
+    return dataclasses.replace(
+        result,
+        query=query.q,
+        next_cursor=cursor.wrap(result.source, token) if token else None,
+    )
