@@ -7,7 +7,7 @@ import pytest
 
 from mediamesh.observability.logs import JSONFormatter
 from mediamesh.settings import Settings
-from tests.support import api_client
+from tests.support import WRITE_HEADERS, api_client
 
 
 async def test_metrics_count_requests_by_route_template(provisioned: Settings) -> None:
@@ -60,3 +60,21 @@ async def test_one_json_line_per_request_without_secrets(
 def test_formatter_masks_bearer_keys_in_messages() -> None:
     record = logging.makeLogRecord({"msg": "got Authorization: Bearer s3cret", "levelno": 20})
     assert "s3cret" not in JSONFormatter().format(record)
+
+
+async def test_search_metrics_show_the_outbox_and_dynamodb_reads(
+    provisioned: Settings, unique: str
+) -> None:
+    async with api_client(provisioned) as client:
+        doc = {"contentType": "PROGRAM", "title": f"Metric {unique}"}
+        put = await client.put(f"/v1/search/index/m-{unique}", json=doc, headers=WRITE_HEADERS)
+        assert put.status_code == 200
+        await client.get("/v1/search", params={"q": f"metric {unique}"})
+        text = (await client.get("/metrics")).text
+    for name in (
+        "mediamesh_search_outbox_backlog",
+        "mediamesh_search_outbox_oldest_pending_seconds",
+        'mediamesh_search_outbox_deliveries_total{outcome="written"}',
+        'mediamesh_dynamodb_consumed_capacity_units_total{operation="search"}',
+    ):
+        assert name in text, name

@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Literal
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from mediamesh.api import errors, health
+from mediamesh.api import errors, health, openapi_errors, security
+from mediamesh.api.auth import require_read_key
 from mediamesh.api.resources import open_resources
 from mediamesh.api.responses import JSON
 from mediamesh.catalog import routes as catalog_routes
@@ -16,6 +17,7 @@ from mediamesh.discovery import event_routes
 from mediamesh.discovery import routes as discovery_routes
 from mediamesh.discovery import runtime as discovery_runtime
 from mediamesh.observability import routes as observability_routes
+from mediamesh.observability import search_metrics
 from mediamesh.observability.metrics import Metrics
 from mediamesh.observability.middleware import RequestContext
 from mediamesh.search import routes as search_routes
@@ -26,6 +28,8 @@ from mediamesh.web import routes as web_routes
 
 Service = Literal["discovery", "search", "all"]
 DEFAULT_PORTS: dict[Service, int] = {"all": 8080, "discovery": 8081, "search": 8082}
+# public unless MEDIAMESH_READ_API_KEYS is set (write routes add require_api_key themselves)
+READS = [Depends(require_read_key)]
 
 
 def create_app(settings: Settings, service: Service = "all") -> FastAPI:
@@ -50,6 +54,7 @@ def create_app(settings: Settings, service: Service = "all") -> FastAPI:
                 app.state.search = await stack.enter_async_context(
                     search_runtime.running(resources)
                 )
+                search_metrics.register(metrics, app.state.search)
             yield
 
     app = FastAPI(
@@ -61,14 +66,16 @@ def create_app(settings: Settings, service: Service = "all") -> FastAPI:
     metrics = Metrics()
     app.state.metrics = metrics
     app.add_middleware(RequestContext, metrics=metrics)
+    security.install(app, settings)  # body size limit, CORS
     errors.install(app)
+    openapi_errors.install(app)
     app.include_router(health.router)
     app.include_router(observability_routes.router)
     app.include_router(web_routes.router)  # the explorer page at /, for every service
     if service in ("discovery", "all"):
-        app.include_router(discovery_routes.router)
+        app.include_router(discovery_routes.router, dependencies=READS)
         app.include_router(event_routes.router)
         app.include_router(catalog_routes.router)
     if service in ("search", "all"):
-        app.include_router(search_routes.router)
+        app.include_router(search_routes.router, dependencies=READS)
     return app
