@@ -19,7 +19,9 @@ import redis.asyncio as aioredis
 from mediamesh.devstack import dynamodb_local
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
+from mediamesh.storage.dynamodb import observers
 from mediamesh.storage.migrations import migrate
+from tests.security.operation_log import OperationLog
 
 ADMIN_DATABASE_URL = os.environ.get(
     "MEDIAMESH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -98,3 +100,25 @@ async def provisioned(stack: Stack) -> Settings:
     settings = stack.settings()
     await provision(settings)
     return settings
+
+
+# --- the IAM proof (tests/security/test_iam_policies.py) ---
+RUNS_LAST = "runs_last"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dynamodb_operations() -> Iterator[OperationLog]:
+    """Every DynamoDB operation any client makes during the session, for the IAM proof."""
+    recorded = OperationLog()
+    with observers.observing(recorded):
+        yield recorded
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{RUNS_LAST}: run after every other test of the session")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # a stable sort: tests marked runs_last move to the end, everything else keeps its order
+    items.sort(key=lambda item: item.get_closest_marker(RUNS_LAST) is not None)

@@ -7,6 +7,7 @@ Adapters never read the environment: they take plain arguments, so tests build t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated
 
@@ -100,8 +101,27 @@ class Settings(BaseSettings):
     search_outbox_retry_max_seconds: Annotated[float, Field(gt=0, le=86_400)] = 60.0
     search_outbox_write_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
 
+    # --- resilience (docs/OPERATIONS.md, "Runbooks") ---
+    # a tier's circuit breaker opens after this many consecutive failures or timeouts, and
+    # lets one probe through after the cool-down; a probe that succeeds closes it
+    breaker_failure_threshold: Annotated[int, Field(ge=1, le=1000)] = 5
+    breaker_reset_seconds: Annotated[float, Field(gt=0, le=600)] = 5.0
+    # budget of computing one discovery list in PostgreSQL (slower: the stale copy answers)
+    cache_postgres_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+    # PostgreSQL down and no tier holds a list: its last good copy is served (marked stale)
+    # for at most this long past its expiry; 0 turns it off
+    stale_grace_seconds: Annotated[int, Field(ge=0, le=86_400)] = 900
+    stale_max_lists: Annotated[int, Field(ge=1, le=100_000)] = 256
+
     # --- security ---
     mediamesh_api_keys: SecretStr = SecretStr("")
+    # empty: reads are public; set: reads need one of these keys (or a write key)
+    mediamesh_read_api_keys: SecretStr = SecretStr("")
+    # largest request body (413 above it): 4 MiB, over 6x the 500 largest sample items
+    # (630 KB) and 11x 1,000 events with every field at its longest (360 KB)
+    max_request_bytes: Annotated[int, Field(ge=1024, le=256 * 1024 * 1024)] = 4 * 1024 * 1024
+    # comma-separated origins allowed to call the API from a browser; empty: no CORS headers
+    cors_allowed_origins: str = ""
 
     @field_validator("dynamodb_endpoint", "aws_access_key_id", mode="before")
     @classmethod
@@ -132,15 +152,41 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
 
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in _split(value):
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: use scheme://host[:port], e.g. "
+                    "https://app.example.com (no path, no trailing slash), or *"
+                )
+        return value
+
     @property
     def api_keys(self) -> tuple[str, ...]:
-        raw = self.mediamesh_api_keys.get_secret_value()
-        return tuple(key.strip() for key in raw.split(",") if key.strip())
+        return _split(self.mediamesh_api_keys.get_secret_value())
+
+    @property
+    def read_api_keys(self) -> tuple[str, ...]:
+        return _split(self.mediamesh_read_api_keys.get_secret_value())
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        return _split(self.cors_allowed_origins)
 
     @property
     def uses_aws(self) -> bool:
         """True when no endpoint is set: the default AWS endpoint and credential chain."""
         return self.dynamodb_endpoint is None
+
+
+_ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
+
+
+def _split(raw: str) -> tuple[str, ...]:
+    """A comma-separated setting as its non-empty, stripped parts."""
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -62,7 +62,12 @@ async def test_health(provisioned: Settings) -> None:
     async with api_client(provisioned) as client:
         live = await client.get("/health/live")
         ready = await client.get("/health/ready")
-    assert live.json() == {"status": "ok"}
+    assert live.json() == {
+        "status": "ok",
+        "breakers": dict.fromkeys(
+            ("dynamodb_lists", "redis_lists", "dynamodb_search", "postgres_reads"), "closed"
+        ),
+    }
     deps = ready.json()["dependencies"]
     assert {name: d["status"] for name, d in deps.items()} == {
         "postgres": "up",

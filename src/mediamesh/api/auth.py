@@ -1,12 +1,26 @@
-"""API keys for write endpoints (MEDIAMESH_API_KEYS), compared in constant time."""
+"""API keys, compared in constant time.
+
+- Writes need a key from MEDIAMESH_API_KEYS (`require_api_key`); with none configured every
+  write is refused: an open write API is never a default.
+- Reads are public unless MEDIAMESH_READ_API_KEYS is set (`require_read_key`); then they need
+  a read key or a write key (whoever may write may read).
+Both answer 401 without a bearer key and 403 for a key that is not accepted. Keys are never
+logged: the request log records no headers, and settings hold keys as SecretStr.
+"""
 
 from __future__ import annotations
 
 import hmac
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from mediamesh.errors import Forbidden, Unauthorized
+
+# Declares the scheme in the OpenAPI document; the checks below decide (auto_error=False).
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def check_api_key(authorization: str | None, keys: tuple[str, ...]) -> None:
@@ -19,17 +33,30 @@ def check_api_key(authorization: str | None, keys: tuple[str, ...]) -> None:
         raise Unauthorized("this endpoint needs `Authorization: Bearer <key>`")
     if not keys:
         raise Forbidden("writes are disabled: no keys are configured in MEDIAMESH_API_KEYS")
-    given = presented.strip().encode()
+    if not _matches_any(presented.strip(), keys):
+        raise Forbidden("the API key is not valid")
+
+
+def _matches_any(presented: str, keys: tuple[str, ...]) -> bool:
+    given = presented.encode()
     # compare against every key so the time taken does not reveal which one was close
     matched = False
     for key in keys:
         matched |= hmac.compare_digest(given, key.encode())
-    if not matched:
-        raise Forbidden("the API key is not valid")
+    return matched
 
 
-async def require_api_key(request: Request) -> None:
+async def require_api_key(request: Request, _: Credentials) -> None:
     """FastAPI dependency for write routes."""
     check_api_key(
         request.headers.get("authorization"), request.app.state.resources.settings.api_keys
     )
+
+
+async def require_read_key(request: Request, _: Credentials) -> None:
+    """FastAPI dependency for read routes: a no-op unless MEDIAMESH_READ_API_KEYS is set."""
+    settings = request.app.state.resources.settings
+    if settings.read_api_keys:
+        check_api_key(
+            request.headers.get("authorization"), settings.read_api_keys + settings.api_keys
+        )

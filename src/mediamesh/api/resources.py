@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 import redis.asyncio as aioredis
 
 from mediamesh.errors import DynamoDBUnavailable, TableSchemaMismatch
+from mediamesh.resilience.breakers import Breakers
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage import redis as redis_store
@@ -30,6 +31,8 @@ class Resources:
     tables: Tables
     dynamodb: Any | None  # an aiobotocore client, or None when DYNAMODB_ENABLED=false
     dynamodb_connection: DynamoDBConnection | None
+    # one circuit breaker per tier, shared by every caller of the tier (resilience/)
+    breakers: Breakers = field(default_factory=Breakers.create)
 
 
 @asynccontextmanager
@@ -58,7 +61,8 @@ async def open_resources(
             conn = DynamoDBConnection.from_settings(settings)
             client = await stack.enter_async_context(open_client(conn))
             await _check_tables(client, conn, required_tables or tables.all())
-        yield Resources(settings, pool, redis, tables, client, conn)
+        breakers = Breakers.from_settings(settings)
+        yield Resources(settings, pool, redis, tables, client, conn, breakers)
 
 
 async def _check_tables(

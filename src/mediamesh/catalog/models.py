@@ -22,10 +22,17 @@ class Status(StrEnum):
 
 
 def _printable(value: str) -> str:
-    # PostgreSQL text cannot hold NUL, and other C0 controls are never meant in a title.
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
-        raise ValueError("must not contain control characters such as NUL")
+    # PostgreSQL text cannot hold NUL, and other C0 controls are never meant in a title;
+    # a lone UTF-16 surrogate (JSON "\\ud800") is not text at all and cannot be stored.
+    for ch in value:
+        if (ord(ch) < 32 and ch not in "\t\n\r") or 0xD800 <= ord(ch) <= 0xDFFF:
+            raise ValueError("must not contain control characters such as NUL, or lone surrogates")
     return value
+
+
+def printable(value: str | None) -> str | None:
+    """`_printable` for optional values (query parameters)."""
+    return None if value is None else _printable(value)
 
 
 def _content_id(value: str) -> str:

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from mediamesh.api.auth import require_api_key
 from mediamesh.catalog import service
-from mediamesh.catalog.models import CatalogBatch, CatalogItem, CatalogItemFields, ContentId
+from mediamesh.catalog.models import (
+    CatalogBatch,
+    CatalogItem,
+    CatalogItemFields,
+    ContentId,
+    Status,
+)
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"], dependencies=[Depends(require_api_key)])
 
@@ -22,6 +28,7 @@ async def put_item(
     """Create or replace one item. Published items become searchable; others are hidden."""
     item = CatalogItem(contentId=contentId, **body.model_dump())
     await service.upsert_items(request.app.state.resources.pool, [item])
+    await _take_down(request, [item])
     return {"contentId": contentId, "status": item.status.value}
 
 
@@ -29,6 +36,7 @@ async def put_item(
 async def put_items(body: CatalogBatch, request: Request) -> dict[str, int]:
     """Create or replace up to 500 items atomically: all are written, or none."""
     written = await service.upsert_items(request.app.state.resources.pool, body.items)
+    await _take_down(request, body.items)
     return {"written": written}
 
 
@@ -36,4 +44,12 @@ async def put_items(body: CatalogBatch, request: Request) -> dict[str, int]:
 async def delete_item(contentId: PathId, request: Request) -> Response:
     """Delete an item (a program takes its episodes along); it leaves search and every list."""
     await service.delete_item(request.app.state.resources.pool, contentId)
+    await request.app.state.discovery.take_down([contentId])
     return Response(status_code=204)
+
+
+async def _take_down(request: Request, items: list[CatalogItem]) -> None:
+    """Unpublished items leave every cached discovery list at once (not at TTL)."""
+    hidden = [i.contentId for i in items if i.status is not Status.PUBLISHED]
+    if hidden:
+        await request.app.state.discovery.take_down(hidden)

@@ -1,7 +1,105 @@
-"""Discovery HTTP routes (issue 3 fills this in)."""
+"""GET /v1/discovery/trending and /v1/discovery/popular: thin; the service does the work."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import math
+import time
+from typing import Annotated
 
-router = APIRouter(tags=["discovery"])
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import AfterValidator
+
+from mediamesh.catalog.models import printable
+from mediamesh.discovery.list_schema import ListOut
+from mediamesh.discovery.models import LIST_SIZE, ListContentType, ListKind, ListQuery
+from mediamesh.discovery.rendering import RenderedList
+from mediamesh.discovery.service import DiscoveryService
+
+router = APIRouter(prefix="/v1/discovery", tags=["discovery"])
+
+
+def _category(value: str | None) -> str | None:
+    # "#" separates the parts of the list's DynamoDB partition key (PROGRAM#category=…)
+    if value is not None and "#" in value:
+        raise ValueError("must not contain '#'")
+    return printable(value)
+
+
+ContentTypeParam = Annotated[
+    ListContentType, Query(alias="contentType", description="PROGRAM, EPISODE or all")
+]
+Limit = Annotated[int, Query(ge=1, le=LIST_SIZE, description="how many items, 1..100")]
+Category = Annotated[
+    str | None,
+    Query(min_length=1, max_length=100, description="e.g. Comedy"),
+    AfterValidator(_category),
+]
+Language = Annotated[
+    str | None,
+    Query(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", max_length=35, description="e.g. fr"),
+]
+RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "model": ListOut,
+        "description": "the list; headers Cache-Control, ETag, X-Cache-Source "
+        "(and X-Cache-Stale: true for a stale copy served while PostgreSQL fails)",
+    },
+    304: {"description": "If-None-Match matched the list's ETag"},
+    503: {"description": "no tier holds the list and PostgreSQL is unavailable"},
+}
+
+
+@router.get("/trending", response_class=Response, responses=RESPONSES)
+async def trending(
+    request: Request,
+    content_type: ContentTypeParam = ListContentType.ALL,
+    limit: Limit = 20,
+    category: Category = None,
+    language: Language = None,
+) -> Response:
+    """Engagement velocity: recent events weighted by exponential time decay."""
+    query = ListQuery(content_type, category, language)
+    return await _serve(request, ListKind.TRENDING, query, limit)
+
+
+@router.get("/popular", response_class=Response, responses=RESPONSES)
+async def popular(
+    request: Request,
+    content_type: ContentTypeParam = ListContentType.ALL,
+    limit: Limit = 20,
+    category: Category = None,
+    language: Language = None,
+) -> Response:
+    """Total engagement over the popular window."""
+    query = ListQuery(content_type, category, language)
+    return await _serve(request, ListKind.POPULAR, query, limit)
+
+
+async def _serve(request: Request, kind: ListKind, query: ListQuery, limit: int) -> Response:
+    service: DiscoveryService = request.app.state.discovery
+    rendered = await service.get_list(kind, query, limit)
+    headers = {
+        "Cache-Control": f"public, max-age={_seconds_left(rendered)}",
+        "ETag": rendered.etag,
+        "X-Cache-Source": rendered.source,
+    }
+    if rendered.stale:  # PostgreSQL failed: the last good copy (docs/OPERATIONS.md)
+        headers["Cache-Control"] = "max-age=0, must-revalidate"
+        headers["X-Cache-Stale"] = "true"
+        headers["Warning"] = '110 - "Response is Stale"'
+    if _matches(request.headers.get("if-none-match"), rendered.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(rendered.body, media_type="application/json", headers=headers)
+
+
+def _seconds_left(rendered: RenderedList) -> int:
+    return max(0, math.floor(rendered.expires_at - time.time()))
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """Weak comparison (RFC 9110 13.1.2): `W/"x"` and `"x"` match; `*` matches anything."""
+    if not if_none_match:
+        return False
+    wanted = etag.removeprefix("W/")
+    candidates = (c.strip() for c in if_none_match.split(","))
+    return any(c == "*" or c.removeprefix("W/") == wanted for c in candidates)

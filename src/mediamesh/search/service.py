@@ -18,11 +18,15 @@ do not pay for a DynamoDB read whose answer would be discarded.
 An empty query browses by filters, which only PostgreSQL can do. A DynamoDB cursor does
 not fall back: the next page of one path is not a page of the other, so a failure there is
 reported (503, Retry-After) instead of answering with a different result list.
+
+Each path sits behind its tier's circuit breaker (resilience/): while DynamoDB keeps failing
+its path is skipped at once; while PostgreSQL does, PostgresUnavailable comes at once and a
+short query is answered from DynamoDB alone (complete, or partial matches, even for a scope
+remembered as too large), else 503.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import time
@@ -30,12 +34,16 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from mediamesh.api.resources import Resources
-from mediamesh.errors import DynamoDBError, DynamoDBUnavailable, InvalidInput, PostgresUnavailable
+from mediamesh.errors import DynamoDBError, InvalidInput, PostgresUnavailable
+from mediamesh.resilience.guards import dynamodb_read, postgres_read
 from mediamesh.search import cursor, dynamodb_search, postgres_search
 from mediamesh.search.models import SearchQuery, SearchResult
 from mediamesh.search.query_text import clean
 
 log = logging.getLogger(__name__)
+
+# the PostgreSQL path runs a few statements, each within SEARCH_POSTGRES_TIMEOUT_SECONDS
+POSTGRES_BUDGET_FACTOR = 2
 
 DynamoDBSearch = Callable[[Resources, SearchQuery, datetime], Awaitable[SearchResult]]
 PostgresSearch = Callable[[Resources, SearchQuery], Awaitable[SearchResult]]
@@ -54,43 +62,62 @@ async def search(
     Raises InvalidInput for a cursor that is not ours, DynamoDBError subclasses when the
     DynamoDB path fails on a DynamoDB cursor, PostgresUnavailable when PostgreSQL does.
     """
+
+    async def from_dynamodb(q: SearchQuery) -> SearchResult:
+        # behind the tier's breaker: while open, DynamoDBUnavailable at once
+        budget = resources.settings.search_dynamodb_timeout_seconds
+        breaker = resources.breakers.dynamodb_search
+        return await dynamodb_read(breaker, budget, lambda: dynamodb(resources, q, now))
+
+    async def from_postgres(q: SearchQuery) -> SearchResult:
+        budget = POSTGRES_BUDGET_FACTOR * resources.settings.search_postgres_timeout_seconds
+        breaker = resources.breakers.postgres_reads
+        return await postgres_read(breaker, budget, lambda: postgres(resources, q))
+
     if query.cursor:
         path, token = cursor.unwrap(query.cursor)
         inner = dataclasses.replace(query, cursor=token)
         if path == "postgres":
-            return _answer(query, await postgres(resources, inner))
+            return _answer(query, await from_postgres(inner))
         if not _dynamodb_open(resources):
             raise InvalidInput("cursor is from DynamoDB, which is not enabled: search again")
-        try:
-            page = await _bounded(dynamodb(resources, _cleaned(inner), now), resources)
-        except TimeoutError as exc:
-            raise DynamoDBUnavailable("DynamoDB search timed out; try again") from exc
-        return _answer(query, page)
+        return _answer(query, await from_dynamodb(_cleaned(inner)))
     text = clean(query.q)
     limit = resources.settings.search_dynamodb_max_query_length
+    short = _dynamodb_open(resources) and 0 < len(text) < limit
+    skipped = short and scopes.too_large(resources, query)  # its answer would not be exact
     partial: SearchResult | None = None
-    if (
-        _dynamodb_open(resources)
-        and 0 < len(text) < limit
-        and not scopes.too_large(resources, query)
-    ):
-        try:
-            found = await _bounded(dynamodb(resources, _cleaned(query), now), resources)
-        except (DynamoDBError, TimeoutError) as exc:
-            log.info("DynamoDB search failed, PostgreSQL answers instead: %r", exc)
-        else:
-            if found.items and found.complete:
-                return _answer(query, found)
-            if not found.complete:
-                scopes.remember_too_large(resources, query)
-                partial = found if found.items else None
+    if short and not skipped:
+        partial = await _dynamodb_answer(resources, query, from_dynamodb)
+        if partial is not None and partial.items and partial.complete:
+            return _answer(query, partial)
     try:
-        return _answer(query, await postgres(resources, query))
+        return _answer(query, await from_postgres(query))
     except PostgresUnavailable:
+        if skipped:  # now its partial matches beat a 503
+            partial = await _dynamodb_answer(resources, query, from_dynamodb)
         if partial is None:
             raise
-        log.warning("PostgreSQL is down: answering with DynamoDB's partial matches")
+        log.warning("PostgreSQL is down: answering with DynamoDB's matches")
         return _answer(query, partial)
+
+
+async def _dynamodb_answer(
+    resources: Resources,
+    query: SearchQuery,
+    from_dynamodb: Callable[[SearchQuery], Awaitable[SearchResult]],
+) -> SearchResult | None:
+    """DynamoDB's answer: complete (exact, even when empty), or the partial matches of a
+    scope larger than its read budget (remembered as such); None when it failed or found
+    nothing in a partial read (PostgreSQL must answer then)."""
+    try:
+        found = await from_dynamodb(_cleaned(query))
+    except DynamoDBError as exc:
+        log.info("DynamoDB search failed, PostgreSQL answers instead: %r", exc)
+        return None
+    if not found.complete:
+        scopes.remember_too_large(resources, query)
+    return found if found.items or found.complete else None
 
 
 class ScopeMemory:
@@ -128,11 +155,6 @@ def _dynamodb_open(resources: Resources) -> bool:
 
 def _cleaned(query: SearchQuery) -> SearchQuery:
     return dataclasses.replace(query, q=clean(query.q))
-
-
-async def _bounded(call: Awaitable[SearchResult], resources: Resources) -> SearchResult:
-    # the path has its own read budget; this bounds the whole call, retries included
-    return await asyncio.wait_for(call, resources.settings.search_dynamodb_timeout_seconds)
 
 
 def _answer(query: SearchQuery, result: SearchResult) -> SearchResult:

@@ -25,6 +25,7 @@ from botocore.exceptions import (
 
 from mediamesh.errors import DynamoDBError, DynamoDBUnavailable
 from mediamesh.settings import Settings
+from mediamesh.storage.dynamodb import observers
 
 START_HINT = "start it with `mediamesh stack dynamodb-local start` (or `./scripts/run.sh`)"
 
@@ -64,7 +65,8 @@ async def open_client(conn: DynamoDBConnection) -> AsyncIterator[Any]:
     """Yield an aiobotocore DynamoDB client with explicit hot-path timeouts and retries.
 
     Explicit keys are passed only when both are set; otherwise botocore's chain
-    (environment, shared files, container and instance roles) applies.
+    (environment, shared files, container and instance roles) applies. Every call the client
+    makes is reported to the observers of `storage.dynamodb.observers`.
     """
     config = Config(
         connect_timeout=conn.connect_timeout,
@@ -80,6 +82,7 @@ async def open_client(conn: DynamoDBConnection) -> AsyncIterator[Any]:
         kwargs["aws_access_key_id"] = conn.access_key_id
         kwargs["aws_secret_access_key"] = conn.secret_access_key
     async with get_session().create_client("dynamodb", **kwargs) as client:
+        observers.attach(client)  # operation observers: IAM proof in tests, capacity metrics
         yield client
 
 

@@ -1,0 +1,238 @@
+"""Cold computation of the discovery lists at 100k items and 10M events: compute_list (reads
+the rollups) against a naive query over the raw events (same formula, same filters, same
+ranked SELECT), checking that both give the same lists.
+
+    .venv/bin/python bench/discovery_cold.py                 # set up, measure, drop the database
+    .venv/bin/python bench/discovery_cold.py --keep          # keep it for another run
+    .venv/bin/python bench/discovery_cold.py --no-setup      # measure a kept database again
+
+It uses its own scratch database (default mm_bench_discovery), never DATABASE_URL's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
+
+import asyncpg
+
+from mediamesh.catalog.loader import batches, open_sample, parse_lines
+from mediamesh.catalog.service import upsert_items
+from mediamesh.discovery import ranking_sql, simulation_repository
+from mediamesh.discovery.models import LIST_SIZE, ListContentType, ListKind, ListQuery
+from mediamesh.discovery.ranking import RankingParams, compute_list
+from mediamesh.discovery.simulation import SimulationPlan
+from mediamesh.discovery.windows import HOUR, current_hour, trending_window
+from mediamesh.settings import Settings
+from mediamesh.storage import postgres
+from mediamesh.storage.migrations import migrate
+
+CATEGORIES = ["Drama", "Comedy", "Western", "Action", "Crime", "Horror", "Adventure", "Musical"]
+EPISODES_PER_SERIES = 10
+
+_PROGRAMS = """
+INSERT INTO catalog_items (content_id, content_type, title, description, category, language,
+                           status, published_at)
+SELECT 'bench-p-' || g, 'PROGRAM', 'Bench program ' || g, 'A generated program',
+       ($2::text[])[1 + g % cardinality($2::text[])], CASE WHEN g % 5 = 0 THEN 'fr' ELSE 'en' END,
+       CASE WHEN g % 50 = 0 THEN 'unpublished' ELSE 'published' END, now()
+FROM generate_series(1, $1) AS g
+"""
+_EPISODES = """
+INSERT INTO catalog_items (content_id, content_type, program_id, title, description, category,
+                           language, status, published_at)
+SELECT 'bench-e-' || p || '-' || e, 'EPISODE', 'bench-p-' || p, 'Episode ' || e, '',
+       ($3::text[])[1 + p % cardinality($3::text[])], 'en', 'published', now()
+FROM generate_series(1, $1) AS p, generate_series(1, $2) AS e
+"""
+
+# The naive way: count the raw events of the window on every request (view dedup included),
+# nothing precomputed. $12/$13 bound occurred_at; the raw table has no time index, only
+# monthly partitions to prune.
+_NAIVE_HOURLY = """
+WITH raw AS (
+    SELECT date_trunc('hour', occurred_at, 'UTC') AS bucket, item_id, event_type, user_id
+    FROM engagement_events WHERE occurred_at >= $12 AND occurred_at < $13
+),
+counted AS (
+    SELECT bucket, item_id, event_type FROM raw WHERE event_type <> 1 OR user_id IS NULL
+    UNION ALL
+    SELECT bucket, item_id, 1 FROM (
+        SELECT DISTINCT bucket, item_id, user_id FROM raw
+        WHERE event_type = 1 AND user_id IS NOT NULL) AS first_views
+)
+SELECT bucket, item_id, count(*) FILTER (WHERE event_type = 1) AS views,
+       count(*) FILTER (WHERE event_type = 2) AS likes,
+       count(*) FILTER (WHERE event_type = 3) AS completes
+FROM counted GROUP BY bucket, item_id
+"""
+_NAIVE_TRENDING = f"""
+SELECT h.item_id,
+       sum(round(w.decay * ($1::float8 * h.views + $2::float8 * h.likes
+                         + $3::float8 * h.completes) * 1e6)::bigint)::bigint AS score_micro,
+       sum(h.views) AS views, sum(h.likes) AS likes, sum(h.completes) AS completes
+FROM unnest($10::timestamptz[], $11::float8[]) AS w(bucket, decay)
+JOIN ({_NAIVE_HOURLY}) AS h ON h.bucket = w.bucket
+WHERE $14::int IS NULL
+GROUP BY h.item_id
+"""
+_NAIVE_POPULAR = f"""
+SELECT item_id,
+       round(($1::float8 * sum(views) + $2::float8 * sum(likes)
+              + $3::float8 * sum(completes)) * 1e6)::bigint AS score_micro,
+       sum(views) AS views, sum(likes) AS likes, sum(completes) AS completes
+FROM ({_NAIVE_HOURLY}) AS h
+WHERE $10::int IS NULL AND $11::int IS NULL AND $14::int IS NULL
+GROUP BY item_id
+"""
+_SESSION = "SET work_mem = '64MB'; SET jit = off"
+
+
+async def set_up(url: str, items: int, events: int, seed: int) -> None:
+    await postgres.drop_database(url)
+    await postgres.ensure_database(url)
+    async with postgres.connect(url) as conn:
+        await migrate(conn)
+    pool = await postgres.create_pool(url, min_size=1, max_size=2)
+    started = time.perf_counter()
+    with open_sample() as lines:
+        for batch, _ in batches(parse_lines(lines)):
+            await upsert_items(pool, batch)
+    await pool.close()
+    async with postgres.connect(url) as conn:
+        sample = await conn.fetchval("SELECT count(*) FROM catalog_items")
+        series = max(0, (items - sample) // 2 // EPISODES_PER_SERIES)
+        programs = max(series, items - sample - series * EPISODES_PER_SERIES)
+        await conn.execute(_PROGRAMS, programs, CATEGORIES)
+        await conn.execute(_EPISODES, series, EPISODES_PER_SERIES, CATEGORIES)
+        total = await conn.fetchval("SELECT count(*) FROM catalog_items")
+        print(
+            f"catalog: {total:,} items ({series * EPISODES_PER_SERIES:,} episodes) "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
+        started = time.perf_counter()
+        plan = SimulationPlan(events=events, days=30, seed=seed, now=datetime.now(UTC))
+        published = await simulation_repository.prepare(conn, seed)
+        await simulation_repository.ensure_partitions(conn, plan.start, plan.now)
+        for number, size in plan.chunks():
+            await simulation_repository.add_chunk(conn, plan, published, number, size)
+            print(f"  simulated {number * 500_000 + size:,} events", end="\r", flush=True)
+        print(f"\nsimulated {events:,} events in {time.perf_counter() - started:.0f} s")
+        # Live ingestion appends rollup rows hour after hour, so a window's rows sit together
+        # on disk; the simulator writes all 30 days in every chunk. Restore the live order.
+        await conn.execute("CLUSTER engagement_hourly USING engagement_hourly_pkey")
+        await conn.execute("CLUSTER engagement_daily USING engagement_daily_pkey")
+        await conn.execute("VACUUM ANALYZE")
+        sizes = await conn.fetch(
+            "SELECT relname, n_live_tup FROM pg_stat_user_tables "
+            "WHERE relname LIKE 'engagement_%' AND n_live_tup > 0 ORDER BY relname"
+        )
+        print("rows:", ", ".join(f"{r['relname']} {r['n_live_tup']:,}" for r in sizes))
+
+
+async def naive(
+    pool: asyncpg.Pool, kind: ListKind, query: ListQuery, params: RankingParams, now: datetime
+) -> list[tuple[str, float]]:
+    newest = current_hour(now)
+    if kind is ListKind.TRENDING:
+        window = trending_window(now, params.trending_window_hours, params.trending_half_life_hours)
+        sql = _NAIVE_TRENDING
+        extra: list[object] = [list(window.buckets), list(window.decays)]
+        start = window.buckets[-1]
+    else:
+        sql, extra = _NAIVE_POPULAR, [None, None]
+        start = newest - (24 * params.popular_window_days - 1) * HOUR
+    content_type = None if query.content_type is ListContentType.ALL else query.content_type.value
+    async with pool.acquire() as conn:
+        await conn.execute(_SESSION)
+        rows = await conn.fetch(
+            ranking_sql.ranked(sql, filtered=False),
+            params.weight_view,
+            params.weight_like,
+            params.weight_complete,
+            content_type,
+            query.category,
+            query.language,
+            2**31 - 1,
+            params.max_episodes_per_program,
+            LIST_SIZE,
+            *extra,
+            start,
+            newest + HOUR,
+            None,
+            timeout=600,
+        )
+    return [(r["content_id"], r["score_micro"] / 1e6) for r in rows if r["content_id"]]
+
+
+async def timed(call: Callable[[], Awaitable[object]], runs: int) -> tuple[float, float, object]:
+    """(first run, median of the next `runs`) in ms, and the first result."""
+    started = time.perf_counter()
+    result = await call()
+    first = (time.perf_counter() - started) * 1000
+    laps = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await call()
+        laps.append((time.perf_counter() - started) * 1000)
+    return first, statistics.median(laps) if laps else first, result
+
+
+async def measure(url: str, runs: int) -> None:
+    params = RankingParams.from_settings(Settings())
+    now = datetime.now(UTC)
+    pool = await postgres.create_pool(url, min_size=1, max_size=2)
+    queries = [
+        ListQuery(),
+        ListQuery(ListContentType.PROGRAM),
+        ListQuery(ListContentType.EPISODE),
+        ListQuery(category="Comedy"),
+        ListQuery(ListContentType.PROGRAM, language="fr"),
+    ]
+    print(f"{'list':<34}{'rollups first/median':>22}{'naive first/median':>22}{'speed-up':>10}")
+    try:
+        for kind in ListKind:
+            for query in queries:
+                fast = await timed(partial(compute_list, pool, kind, query, params, now), runs)
+                slow = await timed(
+                    partial(naive, pool, kind, query, params, now), max(1, runs // 3)
+                )
+                ours = [(i.content_id, i.score) for i in fast[2]]  # type: ignore[attr-defined]
+                same = "same lists" if ours == slow[2] else "LISTS DIFFER"
+                label = f"{kind.value} {query.partition_key}"
+                print(
+                    f"{label:<34}{fast[0]:>10.0f} /{fast[1]:>6.0f} ms"
+                    f"{slow[0]:>10.0f} /{slow[1]:>6.0f} ms{slow[1] / fast[1]:>9.0f}x  "
+                    f"{same} ({len(ours)} items)"
+                )
+    finally:
+        await pool.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/mm_bench_discovery")
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs after the first")
+    parser.add_argument("--setup", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--keep", action="store_true", help="do not drop the database after")
+    args = parser.parse_args()
+    if args.setup:
+        asyncio.run(set_up(args.url, args.items, args.events, args.seed))
+    try:
+        asyncio.run(measure(args.url, args.runs))
+    finally:
+        if not args.keep:
+            asyncio.run(postgres.drop_database(args.url))
+            print(f"dropped {postgres.redacted(args.url)}")
+
+
+if __name__ == "__main__":
+    main()

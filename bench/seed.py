@@ -1,0 +1,33 @@
+"""Fill the benchmark database: the sample films (catalog and search documents) and
+simulated engagement, as `mediamesh load --sample` and `mediamesh events simulate` do."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mediamesh.catalog.loader import batches, load_batch, open_sample, parse_lines
+from mediamesh.discovery import simulation_repository
+from mediamesh.discovery.simulation import SimulationPlan
+from mediamesh.storage import postgres
+
+
+async def seed(url: str, events: int, seed: int) -> list[str]:
+    """Load and simulate; returns the published contentIds (for generated events)."""
+    pool = await postgres.create_pool(url, min_size=1, max_size=2)
+    try:
+        with open_sample() as handle:
+            for items, _ in batches(parse_lines(handle)):
+                await load_batch(pool, items)
+    finally:
+        await pool.close()
+    async with postgres.connect(url) as conn:
+        plan = SimulationPlan(events=events, days=30, seed=seed, now=datetime.now(UTC))
+        published = await simulation_repository.prepare(conn, seed)
+        await simulation_repository.ensure_partitions(conn, plan.start, plan.now)
+        for number, size in plan.chunks():
+            await simulation_repository.add_chunk(conn, plan, published, number, size)
+        await conn.execute("VACUUM ANALYZE")
+        rows = await conn.fetch(
+            "SELECT content_id FROM catalog_items WHERE status = 'published' ORDER BY content_id"
+        )
+    return [row["content_id"] for row in rows]

@@ -1,0 +1,103 @@
+"""A tier as the chain uses it: every call within its budget, every outcome counted, and no
+failure ever escaping (a failing tier reads as MISS; a failed write is logged and counted).
+
+With a circuit breaker, a tier that keeps failing is skipped at once (`short_circuits`)
+instead of costing every request its budget; writes wait until the breaker is closed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Generic, TypeVar
+
+from mediamesh.cache.metrics import TierCounters
+from mediamesh.cache.rate_limited_log import RateLimitedLog
+from mediamesh.cache.tier import MISS, Expiring, Miss, Tier
+from mediamesh.resilience.breaker import CircuitBreaker, State
+
+K = TypeVar("K")
+V = TypeVar("V", bound=Expiring)
+
+_reporter = RateLimitedLog(logging.getLogger(__name__))
+
+
+class GuardedTier(Generic[K, V]):
+    def __init__(
+        self,
+        tier: Tier[K, V],
+        counters: TierCounters,
+        read_timeout: float,
+        write_timeout: float,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        self.tier = tier
+        self.breaker = breaker
+        self.name = tier.name
+        self.counters = counters
+        self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
+
+    async def read(self, key: K, now: float, count: bool = True) -> V | Miss:
+        """The tier's value or MISS; an error or a timeout is a counted MISS. Hits and misses
+        are counted only when `count` (the chain's own re-checks are not requests)."""
+        breaker = self.breaker
+        if breaker is not None and not breaker.allow():
+            self.counters.short_circuits += 1
+            return MISS
+        try:
+            async with asyncio.timeout(self._read_timeout):
+                value = await self.tier.get(key, now)
+        except TimeoutError:
+            self._failed()
+            self.counters.timeouts += 1
+            _reporter.warn(self.name, "read from %s exceeded its budget: skipped", self.name)
+            return MISS
+        except Exception as exc:
+            self._failed()
+            self.counters.errors += 1
+            _reporter.warn(self.name, "read from %s failed: skipped (%s)", self.name, exc)
+            return MISS
+        except BaseException:
+            if breaker is not None:
+                breaker.abandoned()
+            raise
+        if breaker is not None:
+            breaker.succeeded()
+        if value is not MISS and value.expires_at <= now:
+            value = MISS  # a tier must not return it; if one does, it is still not served
+        if count:
+            if value is MISS:
+                self.counters.misses += 1
+            else:
+                self.counters.hits += 1
+        return value
+
+    async def write(self, key: K, value: V) -> bool:
+        return await self._change(self.tier.put(key, value), "write-back")
+
+    async def delete(self, key: K) -> bool:
+        return await self._change(self.tier.delete(key), "delete")
+
+    async def _change(self, change: Awaitable[None], what: str) -> bool:
+        if self.breaker is not None and self.breaker.state is not State.CLOSED:
+            # the tier is failing: a write would only wait out its budget (reads probe it)
+            self.counters.write_back_errors += 1
+            if asyncio.iscoroutine(change):
+                change.close()  # never awaited: say so, or Python warns about it
+            return False
+        try:
+            async with asyncio.timeout(self._write_timeout):
+                await change
+        except Exception as exc:  # a write-back never fails anything but itself
+            self._failed()
+            self.counters.write_back_errors += 1
+            detail = "timed out" if isinstance(exc, TimeoutError) else str(exc)
+            _reporter.warn(f"w:{self.name}", "%s to %s failed: %s", what, self.name, detail)
+            return False
+        self.counters.write_backs += 1
+        return True
+
+    def _failed(self) -> None:
+        if self.breaker is not None:
+            self.breaker.failed()

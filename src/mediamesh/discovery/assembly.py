@@ -1,0 +1,125 @@
+"""The one place the discovery chain is assembled from the shared clients: its tiers in the
+order of CACHE_TIER_ORDER (the guide's DynamoDB, Redis by default; DynamoDB is absent when
+DYNAMODB_ENABLED=false), then PostgreSQL; the near cache, refresh ahead and takedowns."""
+
+from __future__ import annotations
+
+from mediamesh.api.resources import Resources
+from mediamesh.cache.background import BackgroundTasks
+from mediamesh.cache.chain import CacheChain
+from mediamesh.cache.guarded_tier import GuardedTier
+from mediamesh.cache.lock import ComputeLock
+from mediamesh.cache.metrics import ChainMetrics
+from mediamesh.cache.near_cache import NearCache
+from mediamesh.cache.stale import StaleCopies
+from mediamesh.cache.tier import Tier
+from mediamesh.discovery.cached_list import CachedList, ListKey
+from mediamesh.discovery.list_source import ListSource
+from mediamesh.discovery.models import ListKind
+from mediamesh.discovery.ranking import RankingParams
+from mediamesh.discovery.refresh_ahead import RefreshAhead
+from mediamesh.discovery.service import DiscoveryService
+from mediamesh.discovery.takedowns import RecentTakedowns
+from mediamesh.errors import ConfigError
+from mediamesh.resilience.guards import postgres_read
+from mediamesh.settings import Settings
+from mediamesh.storage.dynamodb.list_store import DynamoDBListStore
+from mediamesh.storage.redis_list_store import RedisListStore
+from mediamesh.storage.redis_lock import RedisLock
+from mediamesh.storage.redis_takedown_store import RedisTakedownStore
+
+# takedown announcements are off the hot path: they may take longer than a read
+TAKEDOWN_BUDGET_FACTOR = 5
+
+
+def build_service(resources: Resources) -> DiscoveryService:
+    settings = resources.settings
+    params = RankingParams.from_settings(settings)
+    formula_version = params.version
+    metrics, background = ChainMetrics(), BackgroundTasks()
+    redis_store = RedisListStore(resources.redis, settings.redis_key_prefix)
+    compute = ListSource(
+        resources.pool,
+        params,
+        lambda k: ttl_seconds(settings, k),
+        settings.cache_ttl_jitter_fraction,
+    )
+
+    async def source(key: ListKey) -> CachedList:  # within its budget, behind its breaker
+        breaker, budget = resources.breakers.postgres_reads, settings.cache_postgres_timeout_seconds
+        return await postgres_read(breaker, budget, lambda: compute(key))
+
+    chain: CacheChain[ListKey, CachedList] = CacheChain(
+        tiers=_tiers(resources, redis_store, metrics),
+        source=source,
+        lock=ComputeLock(
+            RedisLock(resources.redis, settings.redis_key_prefix),
+            settings.cache_compute_lock_seconds,
+            metrics,
+        ),
+        lock_name=lambda key: f"discovery:{key.kind}:{key.version}:{key.query.partition_key}",
+        background=background,
+        metrics=metrics,
+    )
+    retention = max(settings.trending_ttl_seconds, settings.popular_ttl_seconds) + 60
+    return DiscoveryService(
+        chain=chain,
+        key=lambda kind, query: ListKey.of(kind, query, formula_version),
+        near=NearCache(settings.memory_cache_max_entries, settings.memory_cache_ttl_seconds),
+        refresh=RefreshAhead(
+            chain,
+            lead_seconds=lambda key: (
+                settings.refresh_ahead_fraction * ttl_seconds(settings, key.kind)
+            ),
+            idle_seconds=settings.refresh_ahead_idle_seconds,
+        ),
+        takedowns=RecentTakedowns(retention),
+        takedown_store=RedisTakedownStore(resources.redis, settings.redis_key_prefix, retention),
+        registry=redis_store,
+        background=background,
+        redis_budget_seconds=settings.cache_redis_timeout_seconds * TAKEDOWN_BUDGET_FACTOR,
+        stale=StaleCopies(settings.stale_grace_seconds, settings.stale_max_lists),
+    )
+
+
+def ttl_seconds(settings: Settings, kind: ListKind) -> float:
+    if kind is ListKind.TRENDING:
+        return settings.trending_ttl_seconds
+    return settings.popular_ttl_seconds
+
+
+def tier_order(setting: str) -> list[str]:
+    names = [name.strip() for name in setting.split(",")]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"CACHE_TIER_ORDER names a tier twice: {setting!r}")
+    return names
+
+
+def _tiers(
+    resources: Resources, redis_store: RedisListStore, metrics: ChainMetrics
+) -> list[GuardedTier[ListKey, CachedList]]:
+    settings = resources.settings
+    stores: dict[str, Tier[ListKey, CachedList]] = {"redis": redis_store}
+    budgets = {
+        "redis": settings.cache_redis_timeout_seconds,
+        "dynamodb": settings.cache_dynamodb_timeout_seconds,
+    }
+    if resources.dynamodb is not None and resources.dynamodb_connection is not None:
+        tables = {
+            ListKind.TRENDING: resources.tables.trending,
+            ListKind.POPULAR: resources.tables.popular,
+        }
+        stores["dynamodb"] = DynamoDBListStore(
+            resources.dynamodb, resources.dynamodb_connection, tables
+        )
+    return [
+        GuardedTier(
+            stores[name],
+            metrics.tier(name),
+            budgets[name],
+            settings.cache_write_timeout_seconds,
+            resources.breakers.for_list_tier(name),
+        )
+        for name in tier_order(settings.cache_tier_order)
+        if name in stores
+    ]

@@ -1,0 +1,158 @@
+"""The discovery service: lists served through the near cache and the cache-aside chain,
+takedowns applied everywhere. Built by runtime.running; the routes call it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from typing import TypeVar
+
+from mediamesh.cache.background import BackgroundTasks
+from mediamesh.cache.chain import CacheChain
+from mediamesh.cache.metrics import ChainMetrics
+from mediamesh.cache.near_cache import NearCache
+from mediamesh.cache.stale import StaleCopies
+from mediamesh.discovery.cached_list import CachedList, ListKey
+from mediamesh.discovery.models import ListContentType, ListKind, ListQuery
+from mediamesh.discovery.refresh_ahead import RefreshAhead
+from mediamesh.discovery.rendering import RenderedList, render, with_source
+from mediamesh.discovery.takedowns import RecentTakedowns
+from mediamesh.errors import DependencyError
+from mediamesh.storage.redis_list_store import RedisListStore
+from mediamesh.storage.redis_takedown_store import RedisTakedownStore
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+PLAIN_QUERIES = tuple(ListQuery(content_type) for content_type in ListContentType)
+PURGE_CONCURRENCY = 16
+
+
+class DiscoveryService:
+    def __init__(
+        self,
+        *,
+        chain: CacheChain[ListKey, CachedList],
+        key: Callable[[ListKind, ListQuery], ListKey],
+        near: NearCache[tuple[ListKey, int], RenderedList],
+        refresh: RefreshAhead,
+        takedowns: RecentTakedowns,
+        takedown_store: RedisTakedownStore,
+        registry: RedisListStore,
+        background: BackgroundTasks,
+        redis_budget_seconds: float,
+        stale: StaleCopies[ListKey, CachedList] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.chain = chain
+        self.key = key
+        self.near = near
+        self.refresh = refresh
+        self.takedowns = takedowns
+        self.background = background
+        self.takedown_store = takedown_store
+        self._registry = registry
+        self._redis_budget = redis_budget_seconds
+        self.stale: StaleCopies[ListKey, CachedList] = StaleCopies(0, 1) if stale is None else stale
+        self._clock = clock
+
+    @property
+    def metrics(self) -> ChainMetrics:
+        return self.chain.metrics
+
+    async def get_list(self, kind: ListKind, query: ListQuery, limit: int) -> RenderedList:
+        """The first `limit` items of the list, from the near cache or the chain; when no
+        tier has it and PostgreSQL fails, the last good copy within STALE_GRACE_SECONDS
+        (`stale` set). Raises PostgresUnavailable when there is none."""
+        key = self.key(kind, query)
+        near_key = (key, limit)
+        cached = self.near.get(near_key, time.monotonic())
+        if cached is not None:
+            self.refresh.note(key, cached.expires_at)
+            return cached
+        try:
+            hit = await self.chain.get(key)
+        except DependencyError:
+            stale = self._stale(key, query, limit)
+            if stale is None:
+                raise
+            return stale
+        self.stale.keep(key, hit.value)
+        # no await from here on: a takedown cannot slip between the filter and the near cache
+        value = self.takedowns.apply(hit.value)
+        rendered = render(query.content_type, value, limit, hit.source)
+        self.refresh.note(key, value.expires_at)
+        now = time.monotonic()
+        not_after = now + (value.expires_at - self._clock())
+        self.near.put(near_key, with_source(rendered, value, "memory"), now, not_after)
+        return rendered
+
+    def _stale(self, key: ListKey, query: ListQuery, limit: int) -> RenderedList | None:
+        """The last good copy, marked stale, if it may still be served. Stale answers skip
+        the near cache, so the fresh list is served as soon as there is one."""
+        copy = self.stale.get(key, self._clock())
+        if copy is None:
+            return None
+        self.metrics.stale_served += 1
+        value = self.takedowns.apply(copy)
+        return replace(render(query.content_type, value, limit, "memory"), stale=True)
+
+    async def take_down(self, content_ids: Sequence[str]) -> None:
+        """Remove items (and a program's episodes) from every cached list in every tier and
+        from the near caches of every process. Called after the catalog change committed, so
+        it never raises: what it cannot reach is still filtered out when served."""
+        ids = frozenset(content_ids)
+        if not ids:
+            return
+        at = self._clock()
+        self.on_takedown(list(ids), at)
+        await self._guarded("announcing a takedown", self.takedown_store.record(list(ids), at))
+        limit = asyncio.Semaphore(PURGE_CONCURRENCY)
+
+        async def purge(key: ListKey) -> None:
+            async with limit:
+                await self.chain.rewrite(key, lambda value: value.without(ids))
+
+        await asyncio.gather(*(purge(key) for key in await self._known_keys()))
+
+    def on_takedown(self, content_ids: list[str], at: float) -> None:
+        """A takedown here or in another process: filter it from now on, drop rendered bytes."""
+        self.takedowns.prune(self._clock())
+        self.takedowns.add(content_ids, at)
+        self.near.clear()
+        ids = frozenset(content_ids)
+        self.stale.rewrite(lambda value: value.without(ids))
+
+    async def catch_up(self) -> None:
+        """Learn the takedowns announced while this process was not listening."""
+        recent = await self.takedown_store.recent(self._clock())
+        for content_id, at in recent.items():
+            self.takedowns.add([content_id], at)
+        self.near.clear()
+        self.stale.rewrite(lambda value: value.without(recent.keys()))
+
+    async def start(self) -> None:
+        """Before serving: learn recent takedowns (the listener keeps up from then on)."""
+        await self._guarded("reading recent takedowns", self.catch_up())
+
+    async def _known_keys(self) -> set[ListKey]:
+        keys = {self.key(kind, query) for kind in ListKind for query in PLAIN_QUERIES}
+        keys.update(self.refresh.keys())
+        version = next(iter(keys)).version
+        listed = await self._guarded(
+            "reading the list registry", self._registry.known_keys(version, self._clock())
+        )
+        keys.update(listed or ())
+        return keys
+
+    async def _guarded(self, doing: str, call: Awaitable[T]) -> T | None:
+        try:
+            async with asyncio.timeout(self._redis_budget):
+                return await call
+        except (DependencyError, TimeoutError) as exc:
+            log.warning("takedowns: %s failed (%s)", doing, exc)
+            return None

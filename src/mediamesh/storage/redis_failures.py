@@ -1,0 +1,20 @@
+"""Turning redis-py's failures into RedisUnavailable, for the Redis adapters of the lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from redis.exceptions import RedisError
+
+from mediamesh.errors import RedisUnavailable
+
+
+@contextmanager
+def redis_failures(doing: str) -> Iterator[None]:
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        raise RedisUnavailable(
+            f"Redis failed while {doing} ({type(exc).__name__}: {exc}); check REDIS_URL"
+        ) from exc

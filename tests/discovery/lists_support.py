@@ -1,0 +1,99 @@
+"""Helpers for the list tests: catalog items and engagement written through the API, and a
+view of a running app's discovery service."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import httpx
+from fastapi import FastAPI
+
+from mediamesh.discovery.service import DiscoveryService
+from mediamesh.settings import Settings
+from tests.support import WRITE_HEADERS, api_client
+
+
+@dataclass(frozen=True)
+class Seed:
+    content_id: str
+    views: int
+    likes: int = 0
+    completes: int = 0
+    content_type: str = "PROGRAM"
+    program_id: str | None = None
+    language: str = "en"
+
+
+async def seed(settings: Settings, category: str, items: Sequence[Seed]) -> None:
+    """Publish `items` in `category` and record their engagement now, through the real write
+    paths (catalog and events endpoints), so every rollup the ranking reads is consistent."""
+    catalog = [
+        {
+            "contentId": item.content_id,
+            "contentType": item.content_type,
+            "programId": item.program_id,
+            "title": f"Title {item.content_id}",
+            "description": f"About {item.content_id}",
+            "category": category,
+            "language": item.language,
+        }
+        for item in items
+    ]
+    events = [
+        {"contentId": item.content_id, "type": kind}
+        for item in items
+        for kind, times in (
+            ("view", item.views),
+            ("like", item.likes),
+            ("complete", item.completes),
+        )
+        for _ in range(times)
+    ]
+    async with api_client(settings, "discovery") as http:
+        response = await http.post(
+            "/v1/catalog/items", json={"items": catalog}, headers=WRITE_HEADERS
+        )
+        assert response.status_code == 200, response.text
+        for start in range(0, len(events), 1000):
+            response = await http.post(
+                "/v1/discovery/events",
+                json={"events": events[start : start + 1000]},
+                headers=WRITE_HEADERS,
+            )
+            assert response.status_code == 202, response.text
+
+
+def discovery(app: FastAPI) -> DiscoveryService:
+    service: DiscoveryService = app.state.discovery
+    return service
+
+
+async def settle(*apps: FastAPI) -> None:
+    """Wait until the apps' background write-backs are done."""
+    for app in apps:
+        await discovery(app).background.wait_idle()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float) -> bool:
+    """Whether `check` becomes true within `within` seconds (polled)."""
+    deadline = time.monotonic() + within
+    while True:
+        if await check():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+
+
+def ids(body: dict[str, object]) -> list[str]:
+    items = body["items"]
+    assert isinstance(items, list)
+    return [item["contentId"] for item in items]
+
+
+def http_client(app: FastAPI) -> httpx.AsyncClient:
+    """An HTTP client for an app already running (see tests.support.running_app)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mediamesh")

@@ -1,0 +1,129 @@
+"""`mediamesh events simulate` on a database of its own (it writes to every published item)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+from typer.testing import CliRunner
+
+from mediamesh.catalog.models import CatalogItem
+from mediamesh.catalog.service import upsert_items
+from mediamesh.cli.main import app
+from mediamesh.discovery.models import ListKind, ListQuery
+from mediamesh.discovery.ranking import RankingParams, compute_list
+from mediamesh.settings import Settings
+from mediamesh.storage import postgres
+from mediamesh.storage.migrations import migrate
+from tests.conftest import Stack
+
+# Rollups recomputed from the raw events with the dedup rule, compared with the stored ones.
+_MISMATCHES = """
+WITH raw AS (
+    SELECT date_trunc('hour', occurred_at, 'UTC') AS bucket, item_id, event_type, user_id
+    FROM engagement_events
+),
+counted AS (
+    SELECT bucket, item_id, event_type FROM raw WHERE event_type <> 1 OR user_id IS NULL
+    UNION ALL
+    SELECT bucket, item_id, 1 FROM (
+        SELECT DISTINCT bucket, item_id, user_id FROM raw
+        WHERE event_type = 1 AND user_id IS NOT NULL) AS first_views
+),
+hourly AS (
+    SELECT bucket, item_id, count(*) FILTER (WHERE event_type = 1) AS views,
+           count(*) FILTER (WHERE event_type = 2) AS likes,
+           count(*) FILTER (WHERE event_type = 3) AS completes
+    FROM counted GROUP BY 1, 2
+),
+daily AS (
+    SELECT (bucket AT TIME ZONE 'UTC')::date AS bucket, item_id, sum(views) AS views,
+           sum(likes) AS likes, sum(completes) AS completes
+    FROM hourly GROUP BY 1, 2
+)
+SELECT (SELECT count(*) FROM (
+            (SELECT * FROM hourly EXCEPT SELECT * FROM engagement_hourly)
+            UNION ALL (SELECT * FROM engagement_hourly EXCEPT SELECT * FROM hourly)) AS h)
+     + (SELECT count(*) FROM (
+            (SELECT * FROM daily EXCEPT SELECT * FROM engagement_daily)
+            UNION ALL (SELECT * FROM engagement_daily EXCEPT SELECT * FROM daily)) AS d)
+"""
+
+
+@pytest.fixture
+async def own_database(stack: Stack, unique: str) -> AsyncIterator[str]:
+    url = stack.database_url.rsplit("/", 1)[0] + f"/mm_simulate_{unique}"
+    await postgres.ensure_database(url)
+    async with postgres.connect(url) as conn:
+        await migrate(conn)
+    pool = await postgres.create_pool(url, min_size=1, max_size=2)
+    programs = [f"p{n:03d}" for n in range(60)]
+    items = [
+        CatalogItem(contentId=p, contentType="PROGRAM", title=p, status=status)
+        for p, status in zip(programs, ["published"] * 58 + ["unpublished"] * 2, strict=True)
+    ]
+    items += [
+        CatalogItem(contentId=f"{p}-e1", contentType="EPISODE", programId=p, title=p)
+        for p in programs[-3:]  # one episode of a published program, two of unpublished ones
+    ]
+    await upsert_items(pool, items)
+    await pool.close()
+    yield url
+    await postgres.drop_database(url)
+
+
+def simulate(url: str, *args: str) -> str:
+    settings = Settings(database_url=url)
+    env = {"DATABASE_URL": settings.database_url, "DYNAMODB_ENABLED": "false"}
+    result = CliRunner().invoke(app, ["events", "simulate", *args], env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+async def test_simulate_writes_consistent_realistic_engagement(own_database: str) -> None:
+    started = datetime.now(UTC)
+    output = await asyncio.to_thread(
+        simulate, own_database, "--events", "20000", "--days", "7", "--seed", "3"
+    )
+    assert "added 20,000 events over 59 published items in the last 7 days" in output
+
+    conn = await asyncpg.connect(own_database)
+    try:
+        stats = await conn.fetchrow(
+            """SELECT count(*) AS events, min(occurred_at) AS oldest, max(occurred_at) AS newest,
+                      count(*) FILTER (WHERE event_type = 1) AS views,
+                      count(DISTINCT user_id) AS users,
+                      count(*) FILTER (WHERE user_id IS NOT NULL) AS with_user,
+                      count(DISTINCT item_id) AS items
+               FROM engagement_events"""
+        )
+        hidden = await conn.fetchval(
+            "SELECT count(*) FROM engagement_events e JOIN catalog_items c USING (item_id) "
+            "WHERE c.content_id IN ('p058', 'p059', 'p058-e1', 'p059-e1')"
+        )
+        mismatches = await conn.fetchval(_MISMATCHES)
+        counted_views = await conn.fetchval("SELECT sum(views) FROM engagement_hourly")
+    finally:
+        await conn.close()
+
+    assert stats["events"] == 20_000
+    assert started - timedelta(days=7) <= stats["oldest"] and stats["newest"] <= datetime.now(UTC)
+    assert 0.75 < stats["views"] / 20_000 < 0.85
+    assert 0.60 < stats["with_user"] / 20_000 < 0.70 and stats["users"] < stats["with_user"]
+    assert stats["items"] == 59 and hidden == 0
+    assert mismatches == 0
+    assert counted_views < stats["views"]  # returning users' views within an hour count once
+
+    pool = await postgres.create_pool(own_database, min_size=1, max_size=1)
+    try:
+        params = RankingParams.from_settings(Settings())
+        now = datetime.now(UTC)
+        trending = await compute_list(pool, ListKind.TRENDING, ListQuery(), params, now)
+        popular = await compute_list(pool, ListKind.POPULAR, ListQuery(), params, now)
+    finally:
+        await pool.close()
+    assert len(trending) == len(popular) == 59
+    assert trending[0].content_id != popular[0].content_id

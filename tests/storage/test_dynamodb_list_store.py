@@ -1,0 +1,162 @@
+"""The DynamoDB tier of the lists, against DynamoDB Local: the guide's items, expiry, and
+atomic replacement under concurrent writers and readers."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import Any
+
+import orjson
+
+from mediamesh.cache.tier import MISS
+from mediamesh.discovery.cached_list import CachedList
+from mediamesh.discovery.models import ListContentType, ListKind
+from mediamesh.settings import Settings
+from tests.conftest import Stack
+from tests.storage.lists_fixtures import VERSION, a_key, a_list, dynamodb_store
+from tests.support import provision
+
+
+async def test_items_follow_the_guides_structure(stack: Stack, unique: str) -> None:
+    settings = stack.settings(table_prefix=f"{unique}-", dynamodb_ttl_attribute="expiry")
+    await provision(settings)
+    key = a_key(unique, ListKind.POPULAR, ListContentType.PROGRAM, category=None)
+    value = a_list("p", 3)
+    async with dynamodb_store(settings) as (store, client):
+        await store.put(key, value)
+        page = await client.query(  # type: ignore[attr-defined]
+            TableName=settings.dynamodb_table_popular,
+            KeyConditionExpression="contentType = :pk",
+            ExpressionAttributeValues={":pk": {"S": "PROGRAM"}},
+        )
+        assert await store.get(key, time.time()) == value
+    items = sorted(page["Items"], key=lambda item: int(item["rank"]["N"]))
+    assert [int(item["rank"]["N"]) for item in items] == [0, 1, 2, 3]
+    header, first = items[0], items[1]
+    assert header["count"] == {"N": "3"} and header["version"] == {"S": VERSION}
+    assert first["contentType"] == {"S": "PROGRAM"}
+    assert first["programId"] == {"S": "p-p1"} and first["title"] == {"S": "T1"}
+    assert orjson.loads(first["data"]["S"]) == {"rank": 1, "contentId": "p-1", "title": "T1"}
+    assert first["expiry"] == {"N": str(int(value.expires_at))}  # the configured attribute
+    assert "ttl" not in first
+    assert {i["generation"]["S"] for i in items} == {header["generation"]["S"]}
+
+
+async def test_filtered_lists_use_the_composed_partition_key(
+    provisioned: Settings, unique: str
+) -> None:
+    key = a_key(unique, content_type=ListContentType.EPISODE)
+    async with dynamodb_store(provisioned) as (store, _):
+        await store.put(key, a_list("e", 2))
+        raw = await store.read_items(key, time.time())
+    assert {item["contentType"]["S"] for item in raw.values()} == {f"EPISODE#category=cat-{unique}"}
+
+
+async def test_expired_is_never_served(provisioned: Settings, unique: str) -> None:
+    key = a_key(unique)
+    value = a_list("x", 5, expires_in=120)
+    async with dynamodb_store(provisioned) as (store, _):
+        await store.put(key, value)
+        assert await store.get(key, value.expires_at - 2) == value
+        # AWS deletes expired items days later: they are still in the table, never served
+        assert len(await store.read_items(key, value.expires_at - 2)) == 6
+        assert await store.get(key, value.expires_at + 1) is MISS
+        assert await store.read_items(key, value.expires_at + 1) == {}
+
+
+async def test_a_list_written_with_a_past_ttl_is_not_served(
+    provisioned: Settings, unique: str
+) -> None:
+    key = a_key(unique)
+    now = time.time()
+    async with dynamodb_store(provisioned) as (store, _):
+        await store.put(key, a_list("old", 4, expires_in=-30, now=now))  # ttl in the past
+        # the store refuses nothing: the items are there, the read filters them
+        assert await store.get(key, now) is MISS
+        assert await store.get(key, now - 60) != MISS  # proves the write happened
+
+
+async def test_another_versions_list_is_a_miss(provisioned: Settings, unique: str) -> None:
+    key = a_key(unique)
+    async with dynamodb_store(provisioned) as (store, _):
+        await store.put(key, a_list("v", 3))
+        other = type(key)(key.kind, key.query, "1.other")
+        assert await store.get(other, time.time()) is MISS
+        assert await store.get(key, time.time()) != MISS
+
+
+async def test_a_shorter_list_leaves_no_stale_tail(provisioned: Settings, unique: str) -> None:
+    key = a_key(unique)
+    async with dynamodb_store(provisioned) as (store, _):
+        await store.put(key, a_list("long", 100))
+        short = a_list("short", 5)
+        await store.put(key, short)
+        raw = await store.read_items(key, time.time())
+        served = await store.get(key, time.time())
+    assert len(raw) == 101  # ranks 6..100 of the long list are still stored
+    assert served == short
+
+
+async def test_a_half_written_list_is_never_served(provisioned: Settings, unique: str) -> None:
+    key = a_key(unique)
+    async with dynamodb_store(provisioned) as (store, client):
+        await store.put(key, a_list("done", 10))
+        raw = await store.read_items(key, time.time())
+        # a writer that died after its first three rank items, before its header
+        for rank in (1, 2, 3):
+            item = dict(raw[rank], generation={"S": "crashed"}, contentId={"S": f"new-{rank}"})
+            await client.put_item(TableName=provisioned.dynamodb_table_trending, Item=item)  # type: ignore[attr-defined]
+        assert await store.get(key, time.time()) is MISS
+        await store.delete(key)
+        assert await store.get(key, time.time()) is MISS
+
+
+async def test_concurrent_writers_and_readers_never_mix_lists(
+    provisioned: Settings, unique: str
+) -> None:
+    key = a_key(unique)
+    lengths = [100, 7, 50, 1, 80, 0]
+    lists = [a_list(f"g{i}", n) for i, n in enumerate(lengths)]
+    written = {_ids(value) for value in lists}
+    seen: list[tuple[str, ...]] = []
+    naive_mixes = 0
+    done = asyncio.Event()
+
+    async with dynamodb_store(provisioned) as (store, _):
+
+        async def writer(mine: list[CachedList]) -> None:
+            for value in mine:
+                await store.put(key, value)
+                await asyncio.sleep(random.uniform(0, 0.01))
+
+        async def reader() -> None:
+            nonlocal naive_mixes
+            while not done.is_set():
+                value = await store.get(key, time.time())
+                if value is not MISS:
+                    seen.append(_ids(value))
+                raw = await store.read_items(key, time.time())
+                naive_mixes += _is_mixed(raw)
+                await asyncio.sleep(0.005)
+
+        readers = [asyncio.create_task(reader()) for _ in range(2)]
+        await asyncio.gather(writer(lists[0::2]), writer(lists[1::2]))
+        await store.put(key, lists[3])  # a last, lone writer
+        done.set()
+        await asyncio.gather(*readers)
+        final = await store.get(key, time.time())
+
+    assert final == lists[3]
+    assert naive_mixes > 0  # the raw table did hold mixed and stale items meanwhile
+    assert set(seen) <= written  # every list served was one complete list
+
+
+def _ids(value: CachedList) -> tuple[str, ...]:
+    return tuple(entry.content_id for entry in value.entries)
+
+
+def _is_mixed(raw: dict[int, dict[str, Any]]) -> bool:
+    """Would a reader that trusted the stored ranks as they are have seen a mix?"""
+    return len({item["generation"]["S"] for rank, item in raw.items() if rank > 0}) > 1
