@@ -34,8 +34,8 @@ trap stop_ddb EXIT
 say "migrating PostgreSQL"; $mm db migrate
 say "provisioning DynamoDB tables"; $mm tables create
 say "loading the sample catalog"; $mm load --sample --if-empty
-if $mm events --help 2>/dev/null | grep -q simulate; then
-  say "simulating engagement"; $mm events simulate --if-empty
+if [ "$(psql "$DATABASE_URL" -Atc 'SELECT EXISTS (SELECT 1 FROM engagement_hourly)')" = f ]; then
+  say "simulating engagement (1M events over 30 days)"; $mm events simulate --events 1000000 --days 30
 fi
 
 cat >&2 <<MSG

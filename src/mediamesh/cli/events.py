@@ -43,6 +43,7 @@ def simulate(
                 for number, size in plan.chunks():
                     await repository.add_chunk(conn, plan, items, number, size)
                     progress.advance(task, size)
+            await repository.refresh_statistics(conn)
         return items
 
     items = run(go())

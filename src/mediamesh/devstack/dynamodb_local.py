@@ -113,9 +113,10 @@ def start(
     """Start DynamoDB Local on 127.0.0.1:`port` (in memory unless `db_path`) and wait until
     it accepts connections. The caller owns the process (see `stop`)."""
     installation = install(home)
-    storage = ["-dbPath", str(db_path)] if db_path else ["-inMemory"]
     if db_path:
+        db_path = db_path.resolve()  # the jar runs in its own folder: relative paths would move
         db_path.mkdir(parents=True, exist_ok=True)
+    storage = ["-dbPath", str(db_path)] if db_path else ["-inMemory"]
     log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
         [

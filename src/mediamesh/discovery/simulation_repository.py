@@ -105,3 +105,10 @@ async def add_chunk(
 async def ensure_partitions(conn: asyncpg.Connection, start: datetime, end: datetime) -> None:
     with postgres_failures("creating event partitions"):
         await conn.execute("SELECT mediamesh_ensure_event_partitions($1, $2)", start, end)
+
+
+async def refresh_statistics(conn: asyncpg.Connection) -> None:
+    """ANALYZE the rollups after a bulk load: with the planner's statistics still describing
+    empty tables, the first list computation picks a plan that runs for seconds."""
+    with postgres_failures("analyzing the rollups"):
+        await conn.execute("ANALYZE engagement_hourly, engagement_daily")
