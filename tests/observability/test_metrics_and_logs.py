@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
+import httpx
 import pytest
 
 from mediamesh.observability.logs import JSONFormatter
 from mediamesh.settings import Settings
-from tests.support import WRITE_HEADERS, api_client
+from tests.conftest import Stack
+from tests.support import WRITE_HEADERS, api_client, provision
 
 
 async def test_metrics_count_requests_by_route_template(provisioned: Settings) -> None:
@@ -78,3 +81,37 @@ async def test_search_metrics_show_the_outbox_and_dynamodb_reads(
         'mediamesh_dynamodb_consumed_capacity_units_total{operation="search"}',
     ):
         assert name in text, name
+
+
+async def test_discovery_metrics_show_tier_outcomes_and_breakers(stack: Stack, unique: str) -> None:
+    settings = stack.settings(table_prefix=f"obs{unique}-", memory_cache_ttl_seconds=0)
+    await provision(settings)
+    async with api_client(settings) as client:
+        await client.get("/v1/discovery/trending", params={"category": f"c{unique}"})
+        # write-backs run in the background: wait until both tiers hold the list
+        deadline = asyncio.get_running_loop().time() + 10
+        while _written_back(await client.get("/metrics")) < 2:
+            assert asyncio.get_running_loop().time() < deadline, "write-backs did not land"
+            await asyncio.sleep(0.05)
+        await client.get("/v1/discovery/trending", params={"category": f"c{unique}"})
+        text = (await client.get("/metrics")).text
+    # the first read misses both tiers and computes; the second finds it in a tier
+    assert 'mediamesh_cache_tier_events_total{outcome="miss",tier="dynamodb"}' in text
+    assert "mediamesh_cache_source_loads_total 1.0" in text
+    hits = [
+        line
+        for line in text.splitlines()
+        if line.startswith("mediamesh_cache_tier_events_total") and 'outcome="hit"' in line
+    ]
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in hits) == 1.0
+    assert 'mediamesh_breaker_state{breaker="postgres_reads",state="closed"} 1.0' in text
+    assert 'mediamesh_breaker_state{breaker="dynamodb_lists",state="open"} 0.0' in text
+
+
+def _written_back(response: httpx.Response) -> int:
+    return sum(
+        1
+        for line in response.text.splitlines()
+        if line.startswith('mediamesh_cache_tier_events_total{outcome="write_back",')
+        and line.endswith(" 1.0")
+    )

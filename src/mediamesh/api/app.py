@@ -16,8 +16,8 @@ from mediamesh.catalog import routes as catalog_routes
 from mediamesh.discovery import event_routes
 from mediamesh.discovery import routes as discovery_routes
 from mediamesh.discovery import runtime as discovery_runtime
+from mediamesh.observability import discovery_metrics, search_metrics
 from mediamesh.observability import routes as observability_routes
-from mediamesh.observability import search_metrics
 from mediamesh.observability.metrics import Metrics
 from mediamesh.observability.middleware import RequestContext
 from mediamesh.search import routes as search_routes
@@ -46,10 +46,12 @@ def create_app(settings: Settings, service: Service = "all") -> FastAPI:
             resources = await stack.enter_async_context(open_resources(settings, required))
             app.state.resources = resources
             metrics.register_collector(lambda: observability_routes.pool_collector(resources.pool))
+            discovery_metrics.register_breakers(metrics, resources.breakers)
             if service in ("discovery", "all"):
                 app.state.discovery = await stack.enter_async_context(
                     discovery_runtime.running(resources)
                 )
+                discovery_metrics.register_chain(metrics, app.state.discovery.metrics)
             if service in ("search", "all"):
                 app.state.search = await stack.enter_async_context(
                     search_runtime.running(resources)

@@ -1,0 +1,71 @@
+"""The discovery service's metrics, read at scrape time from the cache chain's counters, and
+every tier's circuit breaker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from mediamesh.cache.metrics import ChainMetrics
+from mediamesh.observability.metrics import Metrics
+from mediamesh.resilience.breakers import Breakers
+
+# counter field → the `outcome` label (hit/miss first: the explorer's ratios read those)
+OUTCOMES = {
+    "hits": "hit",
+    "misses": "miss",
+    "errors": "error",
+    "timeouts": "timeout",
+    "short_circuits": "short_circuit",
+    "write_backs": "write_back",
+    "write_back_errors": "write_back_error",
+}
+CHAIN_EVENTS = {
+    "source_loads": "PostgreSQL computations (misses and refreshes).",
+    "single_flight_joins": "Requests that waited for a computation already running here.",
+    "lock_waits": "Computations left to another process holding the compute lock.",
+    "lock_errors": "Computations done without the lock because Redis failed.",
+    "refreshes": "Refresh-ahead computations.",
+    "stale_served": "Answers served from a stale copy while PostgreSQL failed.",
+}
+BREAKER_STATES = ("closed", "open", "half_open")
+
+
+def register_chain(metrics: Metrics, chain: ChainMetrics) -> None:
+    def collect() -> Iterable[Metric]:
+        tiers = CounterMetricFamily(
+            "mediamesh_cache_tier_events",
+            "Discovery list cache reads and write-backs per tier, by outcome.",
+            labels=["tier", "outcome"],
+        )
+        for tier, counters in chain.tiers.items():
+            for name, outcome in OUTCOMES.items():
+                tiers.add_metric([tier, outcome], getattr(counters, name))
+        families: list[Metric] = [tiers]
+        for name, documentation in CHAIN_EVENTS.items():
+            family = CounterMetricFamily(f"mediamesh_cache_{name}", documentation)
+            family.add_metric([], getattr(chain, name))
+            families.append(family)
+        return families
+
+    metrics.register_collector(collect)
+
+
+def register_breakers(metrics: Metrics, breakers: Breakers) -> None:
+    def collect() -> Iterable[Metric]:
+        state = GaugeMetricFamily(
+            "mediamesh_breaker_state",
+            "1 for the state each tier's circuit breaker is in.",
+            labels=["breaker", "state"],
+        )
+        opens = CounterMetricFamily(
+            "mediamesh_breaker_opens", "Times each breaker opened.", labels=["breaker"]
+        )
+        for name, snap in breakers.snapshot().items():
+            for value in BREAKER_STATES:
+                state.add_metric([name, value], 1.0 if snap["state"] == value else 0.0)
+            opens.add_metric([name], float(str(snap["opens"])))
+        return [state, opens]
+
+    metrics.register_collector(collect)
