@@ -1,5 +1,6 @@
-"""Every way of losing PostgreSQL becomes PostgresUnavailable at the pool (storage/postgres.py),
-against the real server behind a FaultProxy; statement errors pass through unchanged."""
+"""Every way of losing PostgreSQL becomes PostgresUnavailable at the pool
+(storage/postgres_errors.py), against the real server behind a FaultProxy; statement errors
+pass through unchanged."""
 
 from __future__ import annotations
 

@@ -1,0 +1,136 @@
+"""How PostgreSQL failures become ours: every failure to reach PostgreSQL is
+PostgresUnavailable (HTTP 503 with Retry-After), whatever the route.
+
+TranslatingPool's `acquire()` converts what is raised while acquiring and inside its block
+(refused, reset mid-query, timed out, server shutting down), and so do `fetch`, `execute`...
+on the pool, which acquire through it: a repository needs no conversion of its own. Errors
+of the statements themselves (a constraint violated, a syntax error) are not outages and
+pass through unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from asyncpg.pool import PoolAcquireContext
+
+from mediamesh.errors import PostgresUnavailable
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+# Failures that mean "PostgreSQL cannot answer now", not "this statement is wrong":
+# network errors and timeouts, class 08 (connection exception), class 57 (operator
+# intervention: shutting down, starting up, statement timeout), class 53 (out of resources).
+OUTAGES: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+)
+
+
+def unavailable(url: str, exc: BaseException) -> PostgresUnavailable | None:
+    """The PostgresUnavailable that `exc` means, or None when it is no outage."""
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return PostgresUnavailable(
+            f"database in {redacted(url)} does not exist: run `mediamesh db migrate`, "
+            "which creates it"
+        )
+    if isinstance(exc, TimeoutError | asyncpg.QueryCanceledError):
+        return PostgresUnavailable(
+            f"PostgreSQL at {redacted(url)} did not answer within the time allowed "
+            f"({type(exc).__name__}); try again"
+        )
+    if isinstance(exc, OUTAGES):
+        return PostgresUnavailable(
+            f"PostgreSQL is not reachable at {redacted(url)} ({type(exc).__name__}: {exc}); "
+            "check DATABASE_URL and that the server runs"
+        )
+    return None
+
+
+@contextmanager
+def translated_errors(url: str) -> Iterator[None]:
+    """Convert connection-level failures into PostgresUnavailable with a hint."""
+    try:
+        yield
+    except Exception as exc:
+        converted = unavailable(url, exc)
+        if converted is None:
+            raise
+        raise converted from exc
+
+
+class _TranslatedAcquire(PoolAcquireContext):  # type: ignore[misc]
+    """`async with pool.acquire() as conn:` converting outages raised while acquiring and
+    inside the block. Inside the block, an asyncpg interface error on a connection that
+    has closed (a rollback after the server went away, say) is an outage too."""
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> Any:
+        with translated_errors(self.pool.url):
+            return await super().__aenter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        tb: TracebackType | None = None,
+    ) -> None:
+        lost = _lost(self.connection)
+        with translated_errors(self.pool.url):  # releasing resets the connection: it may fail
+            await super().__aexit__(exc_type, exc, tb)
+        if exc is None or isinstance(exc, PostgresUnavailable):
+            return
+        converted = unavailable(self.pool.url, exc)
+        if converted is None and lost and isinstance(exc, _CLIENT_ERRORS):
+            converted = PostgresUnavailable(
+                f"lost the connection to PostgreSQL at {redacted(self.pool.url)} ({exc})"
+            )
+        if converted is not None:
+            raise converted from exc
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        with translated_errors(self.pool.url):
+            return (yield from super().__await__())
+
+
+_CLIENT_ERRORS = (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
+
+
+def _lost(conn: Any) -> bool:
+    """Whether the pooled connection is gone (closed, or already detached by the pool)."""
+    if conn is None:
+        return False
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:  # "released back to the pool": the pool dropped it
+        return True
+
+
+class TranslatingPool(asyncpg.Pool):  # type: ignore[misc]
+    """asyncpg's pool whose `acquire()` (and so `fetch`, `execute`... on the pool) raises
+    PostgresUnavailable for every outage."""
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        super().__init__(url, **kwargs)
+        self.url = url
+
+    def acquire(self, *, timeout: float | None = None) -> _TranslatedAcquire:
+        return _TranslatedAcquire(self, timeout)
