@@ -97,6 +97,12 @@ async def test_discovery_metrics_show_tier_outcomes_and_breakers(stack: Stack, u
         text = (await client.get("/metrics")).text
     # the first read misses both tiers and computes; the second finds it in a tier
     assert 'mediamesh_cache_tier_events_total{outcome="miss",tier="dynamodb"}' in text
+    # and per list: the trending list's counters, none for popular (never read)
+    assert (
+        'mediamesh_list_cache_events_total{list="trending",outcome="miss",tier="dynamodb"} 1.0'
+        in text
+    )
+    assert 'list="popular"' not in text
     assert "mediamesh_cache_source_loads_total 1.0" in text
     hits = [
         line

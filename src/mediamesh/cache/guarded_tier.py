@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from mediamesh.cache.metrics import TierCounters
@@ -30,11 +30,14 @@ class GuardedTier(Generic[K, V]):
         read_timeout: float,
         write_timeout: float,
         breaker: CircuitBreaker | None = None,
+        group_counters: Callable[[K], TierCounters] | None = None,
     ) -> None:
         self.tier = tier
         self.breaker = breaker
         self.name = tier.name
         self.counters = counters
+        # optional finer counters, e.g. per list kind, kept beside the tier's totals
+        self._group_counters = group_counters
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
 
@@ -43,19 +46,22 @@ class GuardedTier(Generic[K, V]):
         are counted only when `count` (the chain's own re-checks are not requests)."""
         breaker = self.breaker
         if breaker is not None and not breaker.allow():
-            self.counters.short_circuits += 1
+            for c in self._counted(key):
+                c.short_circuits += 1
             return MISS
         try:
             async with asyncio.timeout(self._read_timeout):
                 value = await self.tier.get(key, now)
         except TimeoutError:
             self._failed()
-            self.counters.timeouts += 1
+            for c in self._counted(key):
+                c.timeouts += 1
             _reporter.warn(self.name, "read from %s exceeded its budget: skipped", self.name)
             return MISS
         except Exception as exc:
             self._failed()
-            self.counters.errors += 1
+            for c in self._counted(key):
+                c.errors += 1
             _reporter.warn(self.name, "read from %s failed: skipped (%s)", self.name, exc)
             return MISS
         except BaseException:
@@ -67,22 +73,24 @@ class GuardedTier(Generic[K, V]):
         if value is not MISS and value.expires_at <= now:
             value = MISS  # a tier must not return it; if one does, it is still not served
         if count:
-            if value is MISS:
-                self.counters.misses += 1
-            else:
-                self.counters.hits += 1
+            for c in self._counted(key):
+                if value is MISS:
+                    c.misses += 1
+                else:
+                    c.hits += 1
         return value
 
     async def write(self, key: K, value: V) -> bool:
-        return await self._change(self.tier.put(key, value), "write-back")
+        return await self._change(key, self.tier.put(key, value), "write-back")
 
     async def delete(self, key: K) -> bool:
-        return await self._change(self.tier.delete(key), "delete")
+        return await self._change(key, self.tier.delete(key), "delete")
 
-    async def _change(self, change: Awaitable[None], what: str) -> bool:
+    async def _change(self, key: K, change: Awaitable[None], what: str) -> bool:
         if self.breaker is not None and self.breaker.state is not State.CLOSED:
             # the tier is failing: a write would only wait out its budget (reads probe it)
-            self.counters.write_back_errors += 1
+            for c in self._counted(key):
+                c.write_back_errors += 1
             if asyncio.iscoroutine(change):
                 change.close()  # never awaited: say so, or Python warns about it
             return False
@@ -91,12 +99,19 @@ class GuardedTier(Generic[K, V]):
                 await change
         except Exception as exc:  # a write-back never fails anything but itself
             self._failed()
-            self.counters.write_back_errors += 1
+            for c in self._counted(key):
+                c.write_back_errors += 1
             detail = "timed out" if isinstance(exc, TimeoutError) else str(exc)
             _reporter.warn(f"w:{self.name}", "%s to %s failed: %s", what, self.name, detail)
             return False
-        self.counters.write_backs += 1
+        for c in self._counted(key):
+            c.write_backs += 1
         return True
+
+    def _counted(self, key: K) -> tuple[TierCounters, ...]:
+        if self._group_counters is None:
+            return (self.counters,)
+        return (self.counters, self._group_counters(key))
 
     def _failed(self) -> None:
         if self.breaker is not None:

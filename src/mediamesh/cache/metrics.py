@@ -19,6 +19,7 @@ class TierCounters:
 @dataclass
 class ChainMetrics:
     tiers: dict[str, TierCounters] = field(default_factory=dict)
+    groups: dict[tuple[str, str], TierCounters] = field(default_factory=dict)  # (tier, group)
     source_loads: int = 0  # computations from the source of truth (misses and refreshes)
     single_flight_joins: int = 0  # requests that waited for a computation already running
     lock_waits: int = 0  # computations left to another process holding the lock
@@ -28,6 +29,10 @@ class ChainMetrics:
 
     def tier(self, name: str) -> TierCounters:
         return self.tiers.setdefault(name, TierCounters())
+
+    def group(self, tier: str, group: str) -> TierCounters:
+        """Counters of one tier for one group of keys (the discovery lists: per list kind)."""
+        return self.groups.setdefault((tier, group), TierCounters())
 
     def snapshot(self) -> dict[str, object]:
         return asdict(self)

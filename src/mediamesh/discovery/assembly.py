@@ -4,12 +4,14 @@ DYNAMODB_ENABLED=false), then PostgreSQL; the near cache, refresh ahead and take
 
 from __future__ import annotations
 
+from functools import partial
+
 from mediamesh.api.resources import Resources
 from mediamesh.cache.background import BackgroundTasks
 from mediamesh.cache.chain import CacheChain
 from mediamesh.cache.guarded_tier import GuardedTier
 from mediamesh.cache.lock import ComputeLock
-from mediamesh.cache.metrics import ChainMetrics
+from mediamesh.cache.metrics import ChainMetrics, TierCounters
 from mediamesh.cache.near_cache import NearCache
 from mediamesh.cache.stale import StaleCopies
 from mediamesh.cache.tier import Tier
@@ -119,7 +121,12 @@ def _tiers(
             budgets[name],
             settings.cache_write_timeout_seconds,
             resources.breakers.for_list_tier(name),
+            group_counters=partial(_per_list, metrics, name),
         )
         for name in tier_order(settings.cache_tier_order)
         if name in stores
     ]
+
+
+def _per_list(metrics: ChainMetrics, tier: str, key: ListKey) -> TierCounters:
+    return metrics.group(tier, key.kind.value)

@@ -42,7 +42,15 @@ def register_chain(metrics: Metrics, chain: ChainMetrics) -> None:
         for tier, counters in chain.tiers.items():
             for name, outcome in OUTCOMES.items():
                 tiers.add_metric([tier, outcome], getattr(counters, name))
-        families: list[Metric] = [tiers]
+        lists = CounterMetricFamily(
+            "mediamesh_list_cache_events",
+            "The same, per list (trending, popular).",
+            labels=["tier", "list", "outcome"],
+        )
+        for (tier, group), counters in chain.groups.items():
+            for name, outcome in OUTCOMES.items():
+                lists.add_metric([tier, group, outcome], getattr(counters, name))
+        families: list[Metric] = [tiers, lists]
         for name, documentation in CHAIN_EVENTS.items():
             family = CounterMetricFamily(f"mediamesh_cache_{name}", documentation)
             family.add_metric([], getattr(chain, name))
