@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from mediamesh.api.app import create_app
-from mediamesh.catalog.loader import batches, load_batch, open_sample, parse_lines
+from mediamesh.catalog.loader import load_sample
 from mediamesh.devstack import dynamodb_local
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
@@ -51,10 +51,7 @@ async def set_up(url: str) -> None:
             return
     pool = await postgres.create_pool(url, min_size=1, max_size=2)
     try:
-        with open_sample() as handle:
-            for items, _ in batches(parse_lines(handle)):
-                await load_batch(pool, items)
-        await pool.execute("ANALYZE search_documents")
+        await load_sample(pool)
     finally:
         await pool.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mediamesh.catalog.loader import batches, load_batch, open_sample, parse_lines
+from mediamesh.catalog.loader import load_sample
 from mediamesh.discovery import simulation_repository
 from mediamesh.discovery.simulation import SimulationPlan
 from mediamesh.storage import postgres
@@ -15,9 +15,7 @@ async def seed(url: str, events: int, seed: int) -> list[str]:
     """Load and simulate; returns the published contentIds (for generated events)."""
     pool = await postgres.create_pool(url, min_size=1, max_size=2)
     try:
-        with open_sample() as handle:
-            for items, _ in batches(parse_lines(handle)):
-                await load_batch(pool, items)
+        await load_sample(pool)
     finally:
         await pool.close()
     async with postgres.connect(url) as conn:

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from mediamesh.catalog.loader import batches, load_batch, open_sample, parse_lines
+from mediamesh.catalog.loader import load_sample
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.migrations import migrate
@@ -29,11 +29,7 @@ async def films(stack: Stack) -> AsyncIterator[Settings]:
         await migrate(conn)
     pool = await postgres.create_pool(url, min_size=1, max_size=2)
     try:
-        with open_sample() as handle:
-            for items, _ in batches(parse_lines(handle)):
-                await load_batch(pool, items)
-        # fresh statistics, as autovacuum would give a long-lived database
-        await pool.execute("ANALYZE search_documents")
+        await load_sample(pool)
     finally:
         await pool.close()
     yield stack.settings(database_url=url, dynamodb_enabled=False)

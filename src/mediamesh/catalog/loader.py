@@ -15,6 +15,7 @@ from typing import IO
 import asyncpg
 from pydantic import ValidationError
 
+from mediamesh.catalog import repository
 from mediamesh.catalog.models import MAX_BATCH_ITEMS, CatalogItem
 from mediamesh.catalog.service import upsert_items
 from mediamesh.errors import InvalidInput
@@ -68,6 +69,17 @@ def batches(
 
 async def load_batch(pool: asyncpg.Pool, items: list[CatalogItem]) -> int:
     return await upsert_items(pool, items) if items else 0
+
+
+async def load_sample(pool: asyncpg.Pool) -> int:
+    """Load (upsert) every vendored film and refresh the planner's statistics; returns the
+    number of items. What `mediamesh load --sample` does, without the progress bar."""
+    loaded = 0
+    with open_sample() as handle:
+        for items, _ in batches(parse_lines(handle)):
+            loaded += await load_batch(pool, items)
+    await repository.refresh_statistics(pool)
+    return loaded
 
 
 async def catalog_has_items(pool: asyncpg.Pool) -> bool:

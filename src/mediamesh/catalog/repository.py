@@ -74,3 +74,9 @@ async def episode_ids(conn: asyncpg.Connection, program_id: str) -> list[str]:
         "SELECT content_id FROM catalog_items WHERE program_id = $1", program_id
     )
     return [row["content_id"] for row in rows]
+
+
+async def refresh_statistics(pool: asyncpg.Pool) -> None:
+    """ANALYZE what a bulk load filled: until autovacuum gets to it, the planner would still
+    plan the first searches and list filters for near-empty tables."""
+    await pool.execute("ANALYZE catalog_items, search_documents")

@@ -14,6 +14,7 @@ from mediamesh.catalog.loader import (
     open_sample,
     parse_lines,
 )
+from mediamesh.catalog.repository import refresh_statistics
 from mediamesh.cli.progress import progress_bar
 from mediamesh.cli.runtime import console, fail, out, run, settings
 from mediamesh.storage import postgres
@@ -57,6 +58,7 @@ def load(
                     loaded += await load_batch(pool, items)
                     skipped.extend(bad)
                     progress.advance(task, len(items) + len(bad))
+            await refresh_statistics(pool)
         finally:
             await pool.close()
         return loaded, skipped
