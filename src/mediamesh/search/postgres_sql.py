@@ -60,18 +60,21 @@ fuzzy AS (
 matches AS (SELECT * FROM fts UNION SELECT * FROM fuzzy)
 """
 
-COUNT_MATCHES = f"""
-WITH {_MATCHES}
-SELECT (SELECT count(*) FROM matches) AS total,
-       EXISTS (SELECT 1 FROM fuzzy) AS fuzzy_used,
-       (SELECT jsonb_object_agg(content_type, n) FROM
+# facet counts over a `matches` relation (content_type, category, language columns)
+_FACETS = """(SELECT jsonb_object_agg(content_type, n) FROM
             (SELECT content_type, count(*) AS n FROM matches GROUP BY 1) f) AS content_type,
        (SELECT jsonb_object_agg(category, n) FROM
             (SELECT category, count(*) AS n FROM matches WHERE category IS NOT NULL
              GROUP BY 1) f) AS category,
        (SELECT jsonb_object_agg(language, n) FROM
             (SELECT language, count(*) AS n FROM matches WHERE language IS NOT NULL
-             GROUP BY 1) f) AS language
+             GROUP BY 1) f) AS language"""
+
+COUNT_MATCHES = f"""
+WITH {_MATCHES}
+SELECT (SELECT count(*) FROM matches) AS total,
+       EXISTS (SELECT 1 FROM fuzzy) AS fuzzy_used,
+       {_FACETS}
 """
 
 # Ranking on a bounded candidate set: at most $8 title matches, $8 document matches and
@@ -123,14 +126,7 @@ WITH matches AS (
     WHERE {_BROWSE_FILTERS}
 )
 SELECT (SELECT count(*) FROM matches) AS total, false AS fuzzy_used,
-       (SELECT jsonb_object_agg(content_type, n) FROM
-            (SELECT content_type, count(*) AS n FROM matches GROUP BY 1) f) AS content_type,
-       (SELECT jsonb_object_agg(category, n) FROM
-            (SELECT category, count(*) AS n FROM matches WHERE category IS NOT NULL
-             GROUP BY 1) f) AS category,
-       (SELECT jsonb_object_agg(language, n) FROM
-            (SELECT language, count(*) AS n FROM matches WHERE language IS NOT NULL
-             GROUP BY 1) f) AS language
+       {_FACETS}
 """
 
 BROWSE_PAGE = f"""
