@@ -18,6 +18,7 @@ from mediamesh.discovery.ranking import RankingParams, compute_list
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.migrations import migrate
+from tests.cli.run import MEDIAMESH, environment, mediamesh
 from tests.conftest import Stack
 
 # Rollups recomputed from the raw events with the dedup rule, compared with the stored ones.
@@ -127,3 +128,57 @@ async def test_simulate_writes_consistent_realistic_engagement(own_database: str
         await pool.close()
     assert len(trending) == len(popular) == 59
     assert trending[0].content_id != popular[0].content_id
+
+
+async def test_an_interrupted_simulation_resumes_to_exactly_the_events_asked_for(
+    own_database: str,
+) -> None:
+    """Killed (SIGKILL: no chance to clean up) after some chunks, `--resume` adds exactly the
+    rest: the total is the number asked for, no chunk twice, rollups equal to raw events."""
+    total, chunk = 60_000, 2_000  # 30 chunks, so the kill lands in the middle of the run
+    env = environment(Settings(database_url=own_database, dynamodb_enabled=False))
+    args = ["events", "simulate", "--events", str(total), "--days", "3", "--seed", "9"]
+    process = await asyncio.create_subprocess_exec(
+        MEDIAMESH,
+        *args,
+        "--chunk-size",
+        str(chunk),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    conn = await asyncpg.connect(own_database)
+    try:
+        deadline = asyncio.get_running_loop().time() + 120
+        done = 0
+        while done < 2:  # wait for a couple of chunks, then kill it mid-run
+            assert asyncio.get_running_loop().time() < deadline, "simulate made no progress"
+            await asyncio.sleep(0.02)
+            done = await conn.fetchval("SELECT max(chunks_done) FROM engagement_simulations") or 0
+        process.kill()
+        await process.wait()
+        done = await conn.fetchval("SELECT chunks_done FROM engagement_simulations")
+        stored = await conn.fetchval("SELECT count(*) FROM engagement_events")
+        assert stored == done * chunk < total  # whole chunks only, and the run was cut short
+
+        resumed = await asyncio.to_thread(
+            mediamesh,
+            Settings(database_url=own_database, dynamodb_enabled=False),
+            *args[:2],
+            "--resume",
+        )
+        assert resumed.returncode == 0, resumed.stderr + resumed.stdout
+        assert f"added {total - stored:,} events (resumed after {stored:,})" in resumed.stdout
+
+        assert await conn.fetchval("SELECT count(*) FROM engagement_events") == total
+        assert await conn.fetchval(_MISMATCHES) == 0
+        assert await conn.fetchval("SELECT finished_at IS NOT NULL FROM engagement_simulations")
+        again = await asyncio.to_thread(
+            mediamesh,
+            Settings(database_url=own_database, dynamodb_enabled=False),
+            *args[:2],
+            "--resume",
+        )
+        assert again.returncode == 1 and "no interrupted simulation" in again.stderr
+    finally:
+        await conn.close()

@@ -258,3 +258,28 @@ async def test_hit_ratios_are_read_from_prometheus_counters(page: Page) -> None:
             "postgres": {"hits": 1, "misses": 0},
         },
     }
+
+
+async def test_health_panel_tells_degraded_from_down(browser: Browser, explorer: str) -> None:
+    """The panel shows each dependency as /health/ready reports it. The server's own answer
+    is taken and two statuses changed on the way to the page (a breaker cannot be opened
+    from a browser test): "degraded" must read as degraded, not as down."""
+    real = httpx.get(f"{explorer}/health/ready", timeout=10).json()
+    real["dependencies"]["redis"]["status"] = "degraded"
+    real["dependencies"]["dynamodb"]["status"] = "down"
+    context = await browser.new_context(base_url=explorer, viewport={"width": 1360, "height": 900})
+    try:
+        page = await context.new_page()
+        await page.route("**/health/ready", lambda route: route.fulfill(json=real))
+        await page.goto("/")
+        health = page.locator("#health")
+        await expect(health.locator(".dependency.up .dependency-name")).to_have_text(["postgres"])
+        degraded = health.locator(".dependency.degraded")
+        await expect(degraded.locator(".dependency-name")).to_have_text(["redis"])
+        await expect(degraded.locator(".dependency-state")).to_have_text(re.compile(r"^degraded"))
+        down = health.locator(".dependency.down")
+        await expect(down.locator(".dependency-name")).to_have_text(["dynamodb"])
+        await expect(down.locator(".dependency-state")).to_have_text("down")
+        await health.screenshot(path=ARTIFACTS / "explorer-health-degraded.png")
+    finally:
+        await context.close()

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import typer
 
 from mediamesh.cli.progress import progress_bar
-from mediamesh.cli.runtime import fail, out, run, settings
+from mediamesh.cli.runtime import fail, out, settings
+from mediamesh.cli.runtime import run as run_async
 from mediamesh.discovery import simulation_repository as repository
-from mediamesh.discovery.simulation import SimulationPlan
+from mediamesh.discovery.simulation import CHUNK_EVENTS, SimulationPlan
 from mediamesh.storage import postgres
 
 app = typer.Typer(help="Engagement events.", no_args_is_help=True)
@@ -20,31 +21,53 @@ def simulate(
     events: int = typer.Option(100_000, min=1, max=100_000_000, help="How many events."),
     days: int = typer.Option(30, min=1, max=365, help="Spread over the last DAYS days."),
     seed: int = typer.Option(42, help="The same seed on the same catalog repeats the run."),
+    resume: bool = typer.Option(
+        False, "--resume", help="Finish the last interrupted run (its own events/days/seed)."
+    ),
+    chunk_size: int = typer.Option(
+        CHUNK_EVENTS, min=1_000, max=5_000_000, hidden=True, help="Events per transaction."
+    ),
 ) -> None:
     """Add EVENTS views, completes and likes on the published items.
 
     Zipf-like popularity, more activity in recent days, a share of "buzz" on other items in
     the last 48 h (so trending differs from popular), about 65% of events from returning
     users (their repeated views within an hour count once). Events go straight into the raw
-    table and the rollups in chunks of 500,000, each chunk one transaction; interrupting
-    keeps the chunks done so far.
+    table and the rollups in chunks of 500,000, each chunk one transaction that also records
+    its progress: an interrupted run keeps the chunks done so far, and `--resume` adds
+    exactly the rest (the same events an uninterrupted run would have drawn).
     """
     cfg = settings()
-    plan = SimulationPlan(events=events, days=days, seed=seed, now=datetime.now(UTC))
 
-    async def go() -> int:
+    async def go() -> tuple[int, repository.SimulationRun]:
         async with postgres.connect(cfg.database_url) as conn:
-            items = await repository.prepare(conn, seed)
+            if resume:
+                run = await repository.unfinished_run(conn)
+                if run is None:
+                    fail("no interrupted simulation to resume")
+            else:
+                plan = SimulationPlan(events=events, days=days, seed=seed, now=datetime.now(UTC))
+                run = await repository.start_run(conn, plan, chunk_size)
+            plan = run.plan
+            items = await repository.prepare(conn, plan.seed)
             if items == 0:
                 fail("no published items: load a catalog first (`mediamesh load --sample`)")
             await repository.ensure_partitions(conn, plan.start, plan.now)
             with progress_bar("events") as progress:
-                task = progress.add_task("simulating", total=events)
-                for number, size in plan.chunks():
-                    await repository.add_chunk(conn, plan, items, number, size)
+                task = progress.add_task("simulating", total=plan.events)
+                progress.advance(task, run.events_done)
+                for number, size in plan.chunks(run.chunk_size):
+                    if number < run.chunks_done:
+                        continue
+                    await repository.add_chunk(conn, run, items, number, size)
                     progress.advance(task, size)
+            await repository.finish_run(conn, run)
             await repository.refresh_statistics(conn)
-        return items
+        return items, run
 
-    items = run(go())
-    out.print(f"added {events:,} events over {items:,} published items in the last {days} days")
+    # the chunks stored so far are kept; --resume adds exactly the rest
+    items, run = run_async(go(), resume="`mediamesh events simulate --resume`")
+    plan, resumed = run.plan, run.events_done
+    added = plan.events - resumed
+    what = f"added {added:,} events" + (f" (resumed after {resumed:,})" if resumed else "")
+    out.print(f"{what} over {items:,} published items in the last {plan.days} days")

@@ -27,13 +27,13 @@ def settings() -> Settings:
         fail(exc.message)
 
 
-def run(coro: Coroutine[Any, Any, T]) -> T:
+def run(coro: Coroutine[Any, Any, T], resume: str = "run the same command again") -> T:
     try:
         return asyncio.run(coro)
     except MediaMeshError as exc:
         fail(exc.message)
     except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/]; run the same command again to resume")
+        console.print(f"[yellow]interrupted[/]; {resume} to resume")
         raise typer.Exit(130) from None
 
 

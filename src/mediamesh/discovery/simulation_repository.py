@@ -7,6 +7,7 @@ events endpoint, so the rollups stay exactly what the raw events say.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -14,6 +15,7 @@ import asyncpg
 from mediamesh.discovery.events_repository import count_per_hour, upsert_rollups
 from mediamesh.discovery.ranking_repository import postgres_failures
 from mediamesh.discovery.simulation import SimulationPlan
+from mediamesh.errors import InvalidInput
 
 # Two independent random orders of the published items (an episode counts as published
 # only if its program is): `steady` ranks long-term popularity, `buzz` the recent hits.
@@ -79,12 +81,75 @@ async def prepare(conn: asyncpg.Connection, seed: int) -> int:
     return count
 
 
+@dataclass(frozen=True)
+class SimulationRun:
+    id: int
+    plan: SimulationPlan
+    chunk_size: int
+    chunks_done: int
+
+    @property
+    def events_done(self) -> int:
+        return min(self.plan.events, self.chunks_done * self.chunk_size)
+
+
+async def start_run(
+    conn: asyncpg.Connection, plan: SimulationPlan, chunk_size: int
+) -> SimulationRun:
+    """Record a new run (nothing stored yet)."""
+    with postgres_failures("recording the simulation"):
+        run_id: int = await conn.fetchval(
+            "INSERT INTO engagement_simulations (events, days, seed, chunk_size, planned_at)"
+            " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            plan.events,
+            plan.days,
+            plan.seed,
+            chunk_size,
+            plan.now,
+        )
+    return SimulationRun(run_id, plan, chunk_size, 0)
+
+
+async def unfinished_run(conn: asyncpg.Connection) -> SimulationRun | None:
+    """The latest run that was interrupted, if any: its plan as it was started."""
+    with postgres_failures("reading the simulations"):
+        row = await conn.fetchrow(
+            "SELECT * FROM engagement_simulations WHERE finished_at IS NULL"
+            " ORDER BY id DESC LIMIT 1"
+        )
+    if row is None:
+        return None
+    plan = SimulationPlan(
+        events=row["events"], days=row["days"], seed=row["seed"], now=row["planned_at"]
+    )
+    return SimulationRun(row["id"], plan, row["chunk_size"], row["chunks_done"])
+
+
+async def finish_run(conn: asyncpg.Connection, run: SimulationRun) -> None:
+    with postgres_failures("recording the simulation"):
+        await conn.execute(
+            "UPDATE engagement_simulations SET finished_at = now() WHERE id = $1", run.id
+        )
+
+
 async def add_chunk(
-    conn: asyncpg.Connection, plan: SimulationPlan, items: int, chunk: int, size: int
+    conn: asyncpg.Connection, run: SimulationRun, items: int, chunk: int, size: int
 ) -> None:
-    """Generate and store `size` events (chunk number `chunk`) in one transaction."""
+    """Generate and store `size` events (chunk number `chunk`) and count the chunk as done
+    in the run, in one transaction: a chunk is either stored and counted, or neither."""
+    plan = run.plan
     with postgres_failures("storing simulated events"):
         async with conn.transaction():
+            done = await conn.fetchval(
+                "UPDATE engagement_simulations SET chunks_done = chunks_done + 1"
+                " WHERE id = $1 AND chunks_done = $2 RETURNING chunks_done",
+                run.id,
+                chunk,
+            )
+            if done is None:  # another process resumed the same run: never store twice
+                raise InvalidInput(
+                    f"simulation {run.id} moved on in another process; not storing chunk {chunk}"
+                )
             await conn.execute("SELECT setseed($1)", plan.chunk_seed(chunk))
             await conn.execute(
                 _GENERATE,

@@ -45,15 +45,18 @@ async function refreshHealth() {
   } catch (error) {
     body = error.body; // a 503 still lists which dependency is down
   }
-  const rows = Object.entries(body?.dependencies ?? {}).map(([name, dep]) =>
-    el(
+  const rows = Object.entries(body?.dependencies ?? {}).map(([name, dep]) => {
+    // "degraded": the store answers its probe but a breaker of it is open or probing
+    const status = ["up", "degraded"].includes(dep.status) ? dep.status : "down";
+    const state = status === "down" ? "down" : milliseconds(dep.latencyMs ?? 0);
+    return el(
       "li",
-      { class: `dependency ${dep.status === "up" ? "up" : "down"}` },
+      { class: `dependency ${status}`, title: status },
       el("span", { class: "dot", "aria-hidden": "true" }),
       el("span", { class: "dependency-name", text: name }),
-      el("span", { class: "dependency-state", text: dep.status === "up" ? milliseconds(dep.latencyMs ?? 0) : "down" }),
-    ),
-  );
+      el("span", { class: "dependency-state", text: status === "degraded" ? `degraded · ${state}` : state }),
+    );
+  });
   const fallback = el("li", { class: "dependency down", text: "The service is not ready." });
   document.getElementById("health").replaceChildren(...(rows.length ? rows : [fallback]));
 }
