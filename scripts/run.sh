@@ -34,7 +34,9 @@ trap stop_ddb EXIT
 say "migrating PostgreSQL"; $mm db migrate
 say "provisioning DynamoDB tables"; $mm tables create
 say "loading the sample catalog"; $mm load --sample --if-empty
-if [ "$(psql "$DATABASE_URL" -Atc 'SELECT EXISTS (SELECT 1 FROM engagement_hourly)')" = f ]; then
+if [ "$(psql "$DATABASE_URL" -Atc 'SELECT EXISTS (SELECT 1 FROM engagement_simulations WHERE finished_at IS NULL)')" = t ]; then
+  say "finishing the interrupted engagement simulation"; $mm events simulate --resume
+elif [ "$(psql "$DATABASE_URL" -Atc 'SELECT EXISTS (SELECT 1 FROM engagement_hourly)')" = f ]; then
   say "simulating engagement (1M events over 30 days)"; $mm events simulate --events 1000000 --days 30
 fi
 

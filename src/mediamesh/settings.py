@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     breaker_reset_seconds: Annotated[float, Field(gt=0, le=600)] = 5.0
     # budget of computing one discovery list in PostgreSQL (slower: the stale copy answers)
     cache_postgres_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+    # budget of one write request (catalog, events, indexing) in PostgreSQL: past it the write
+    # gets 503 and is rolled back, and the `postgres_writes` breaker counts a failure
+    postgres_write_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 5.0
     # PostgreSQL down and no tier holds a list: its last good copy is served (marked stale)
     # for at most this long past its expiry; 0 turns it off
     stale_grace_seconds: Annotated[int, Field(ge=0, le=86_400)] = 900

@@ -65,7 +65,14 @@ async def test_health(provisioned: Settings) -> None:
     assert live.json() == {
         "status": "ok",
         "breakers": dict.fromkeys(
-            ("dynamodb_lists", "redis_lists", "dynamodb_search", "postgres_reads"), "closed"
+            (
+                "dynamodb_lists",
+                "redis_lists",
+                "dynamodb_search",
+                "postgres_reads",
+                "postgres_writes",
+            ),
+            "closed",
         ),
     }
     deps = ready.json()["dependencies"]

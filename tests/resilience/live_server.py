@@ -36,6 +36,7 @@ SERVER_SETTINGS: dict[str, Any] = {
     "search_outbox_retry_base_seconds": 0.5,
     "search_outbox_retry_max_seconds": 2.0,
     "search_outbox_write_timeout_seconds": 3.0,
+    "postgres_write_timeout_seconds": 1.0,
 }
 
 

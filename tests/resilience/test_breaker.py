@@ -129,5 +129,7 @@ def test_breakers_by_tier_and_store() -> None:
         "redis_lists",
         "dynamodb_search",
         "postgres_reads",
+        "postgres_writes",
     }
+    assert [b.name for b in breakers.of_store("postgres")] == ["postgres_reads", "postgres_writes"]
     assert breakers.all_closed() is True

@@ -10,7 +10,9 @@ from typing import Protocol
 
 from mediamesh.cache.metrics import ChainMetrics
 from mediamesh.cache.rate_limited_log import RateLimitedLog
-from mediamesh.errors import DependencyError
+from mediamesh.errors import DependencyError, RedisUnavailable
+from mediamesh.resilience.breaker import CircuitBreaker
+from mediamesh.resilience.guards import guarded
 
 _reporter = RateLimitedLog(logging.getLogger(__name__))
 
@@ -25,6 +27,35 @@ class DistributedLock(Protocol):
         """Release the lock if `token` still holds it (a lock that expired and was taken by
         someone else is left alone)."""
         ...
+
+
+class GuardedLock:
+    """A lock store behind its tier's breaker and budget (the Redis lists tier's: the same
+    server). While Redis fails, taking the lock fails at once, so a miss goes on to compute
+    instead of first waiting out the Redis timeout; its outcomes also tell the breaker."""
+
+    def __init__(self, lock: DistributedLock, breaker: CircuitBreaker, budget: float) -> None:
+        self._lock = lock
+        self._breaker = breaker
+        self._budget = budget
+
+    async def acquire(self, name: str, ttl_seconds: float) -> str | None:
+        return await guarded(
+            self._breaker,
+            self._budget,
+            lambda: self._lock.acquire(name, ttl_seconds),
+            (RedisUnavailable,),
+            RedisUnavailable,
+        )
+
+    async def release(self, name: str, token: str) -> None:
+        await guarded(
+            self._breaker,
+            self._budget,
+            lambda: self._lock.release(name, token),
+            (RedisUnavailable,),
+            RedisUnavailable,
+        )
 
 
 class ComputeLock:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from mediamesh.api.auth import require_api_key
+from mediamesh.api.write_guard import postgres_write
 from mediamesh.catalog import service
 from mediamesh.catalog.models import (
     CatalogBatch,
@@ -27,7 +28,8 @@ async def put_item(
 ) -> dict[str, object]:
     """Create or replace one item. Published items become searchable; others are hidden."""
     item = CatalogItem(contentId=contentId, **body.model_dump())
-    await service.upsert_items(request.app.state.resources.pool, [item])
+    pool = request.app.state.resources.pool
+    await postgres_write(request, lambda: service.upsert_items(pool, [item]))
     await _take_down(request, [item])
     return {"contentId": contentId, "status": item.status.value}
 
@@ -35,7 +37,8 @@ async def put_item(
 @router.post("/items", status_code=200)
 async def put_items(body: CatalogBatch, request: Request) -> dict[str, int]:
     """Create or replace up to 500 items atomically: all are written, or none."""
-    written = await service.upsert_items(request.app.state.resources.pool, body.items)
+    pool = request.app.state.resources.pool
+    written = await postgres_write(request, lambda: service.upsert_items(pool, body.items))
     await _take_down(request, body.items)
     return {"written": written}
 
@@ -43,7 +46,8 @@ async def put_items(body: CatalogBatch, request: Request) -> dict[str, int]:
 @router.delete("/items/{contentId}", status_code=204)
 async def delete_item(contentId: PathId, request: Request) -> Response:
     """Delete an item (a program takes its episodes along); it leaves search and every list."""
-    await service.delete_item(request.app.state.resources.pool, contentId)
+    pool = request.app.state.resources.pool
+    await postgres_write(request, lambda: service.delete_item(pool, contentId))
     await request.app.state.discovery.take_down([contentId])
     return Response(status_code=204)
 

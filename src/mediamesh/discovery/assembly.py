@@ -10,7 +10,7 @@ from mediamesh.api.resources import Resources
 from mediamesh.cache.background import BackgroundTasks
 from mediamesh.cache.chain import CacheChain
 from mediamesh.cache.guarded_tier import GuardedTier
-from mediamesh.cache.lock import ComputeLock
+from mediamesh.cache.lock import ComputeLock, GuardedLock
 from mediamesh.cache.metrics import ChainMetrics, TierCounters
 from mediamesh.cache.near_cache import NearCache
 from mediamesh.cache.stale import StaleCopies
@@ -55,7 +55,11 @@ def build_service(resources: Resources) -> DiscoveryService:
         tiers=_tiers(resources, redis_store, metrics),
         source=source,
         lock=ComputeLock(
-            RedisLock(resources.redis, settings.redis_key_prefix),
+            GuardedLock(
+                RedisLock(resources.redis, settings.redis_key_prefix),
+                resources.breakers.redis_lists,
+                settings.cache_redis_timeout_seconds,
+            ),
             settings.cache_compute_lock_seconds,
             metrics,
         ),

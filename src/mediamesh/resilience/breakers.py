@@ -21,6 +21,7 @@ STORES = {
     "dynamodb_search": "dynamodb",
     "redis_lists": "redis",
     "postgres_reads": "postgres",
+    "postgres_writes": "postgres",
 }
 
 
@@ -30,6 +31,9 @@ class Breakers:
     redis_lists: CircuitBreaker
     dynamodb_search: CircuitBreaker
     postgres_reads: CircuitBreaker
+    # the write routes (catalog, events, indexing): a hanging PostgreSQL costs a few writes
+    # their budget, then writes get 503 at once until a probe write succeeds
+    postgres_writes: CircuitBreaker
 
     @classmethod
     def create(
@@ -44,7 +48,13 @@ class Breakers:
         return cls.create(settings.breaker_failure_threshold, settings.breaker_reset_seconds)
 
     def all(self) -> tuple[CircuitBreaker, ...]:
-        return (self.dynamodb_lists, self.redis_lists, self.dynamodb_search, self.postgres_reads)
+        return (
+            self.dynamodb_lists,
+            self.redis_lists,
+            self.dynamodb_search,
+            self.postgres_reads,
+            self.postgres_writes,
+        )
 
     def for_list_tier(self, tier: str) -> CircuitBreaker | None:
         """The breaker of a cache tier of the discovery lists, by the tier's name."""

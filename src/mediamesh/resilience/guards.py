@@ -49,6 +49,18 @@ async def postgres_read(
     return await guarded(breaker, budget_seconds, read, (PostgresUnavailable,), PostgresUnavailable)
 
 
+async def postgres_write(
+    breaker: CircuitBreaker, budget_seconds: float, write: Callable[[], Awaitable[T]]
+) -> T:
+    """A PostgreSQL write (one transaction); raises PostgresUnavailable (open breaker, budget,
+    outage). A write cut off by its budget is rolled back, unless its COMMIT had already
+    reached the server: then it is stored though refused, and the client's retry repeats it
+    (harmless for the catalog and the index, which are idempotent; docs/OPERATIONS.md)."""
+    return await guarded(
+        breaker, budget_seconds, write, (PostgresUnavailable,), PostgresUnavailable
+    )
+
+
 async def dynamodb_read(
     breaker: CircuitBreaker, budget_seconds: float, read: Callable[[], Awaitable[T]]
 ) -> T:

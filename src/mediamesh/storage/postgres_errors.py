@@ -10,7 +10,8 @@ pass through unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+import asyncio
+from collections.abc import Coroutine, Generator, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
@@ -82,6 +83,7 @@ class _TranslatedAcquire(PoolAcquireContext):  # type: ignore[misc]
     has closed (a rollback after the server went away, say) is an outage too."""
 
     __slots__ = ()
+    connection: Any  # asyncpg's slot, typed for mypy
 
     async def __aenter__(self) -> Any:
         with translated_errors(self.pool.url):
@@ -94,8 +96,17 @@ class _TranslatedAcquire(PoolAcquireContext):  # type: ignore[misc]
         tb: TracebackType | None = None,
     ) -> None:
         lost = _lost(self.connection)
-        with translated_errors(self.pool.url):  # releasing resets the connection: it may fail
-            await super().__aexit__(exc_type, exc, tb)
+        conn, self.connection = self.connection, None
+        # Releasing resets the connection (a round trip). After a cancellation (a budget ran
+        # out), the query may still be hanging on a stalled server, and asyncpg would wait for
+        # its cancel request without limit: release in the background instead, bounded (a
+        # connection that cannot be reset in time is terminated), and let the caller go.
+        release = self.pool.release(conn, timeout=RELEASE_TIMEOUT_SECONDS)
+        if isinstance(exc, asyncio.CancelledError | TimeoutError):
+            _in_background(release)
+        else:
+            with translated_errors(self.pool.url):
+                await release
         if exc is None or isinstance(exc, PostgresUnavailable):
             return
         converted = unavailable(self.pool.url, exc)
@@ -112,6 +123,20 @@ class _TranslatedAcquire(PoolAcquireContext):  # type: ignore[misc]
 
 
 _CLIENT_ERRORS = (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
+RELEASE_TIMEOUT_SECONDS = 2.0
+_releasing: set[asyncio.Task[None]] = set()  # strong references until each is done
+
+
+def _in_background(release: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.ensure_future(release)
+    _releasing.add(task)
+    task.add_done_callback(_released)
+
+
+def _released(task: asyncio.Task[None]) -> None:
+    _releasing.discard(task)
+    if not task.cancelled():
+        task.exception()  # a failed reset terminated the connection: nothing left to do
 
 
 def _lost(conn: Any) -> bool:
