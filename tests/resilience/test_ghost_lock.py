@@ -5,9 +5,12 @@ with a stand-in of our own DistributedLock interface; the real case is the suite
 
 from __future__ import annotations
 
-from mediamesh.cache.lock import ComputeLock
+import asyncio
+
+from mediamesh.cache.lock import ComputeLock, GuardedLock
 from mediamesh.cache.metrics import ChainMetrics
 from mediamesh.errors import RedisUnavailable
+from mediamesh.resilience.breaker import CircuitBreaker, State
 
 
 class GhostLock:
@@ -39,3 +42,31 @@ async def test_the_doubt_ends_after_a_lock_time() -> None:
     lock = ComputeLock(GhostLock(), ttl_seconds=0.000001, metrics=ChainMetrics())
     assert await lock.acquire("a") == (True, None)
     assert await lock.acquire("a") == (False, None)  # the ghost would have expired by now
+
+
+class CountingLock:
+    """Hangs on every call (a stalled Redis) and counts the calls that reached it."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def acquire(self, name: str, ttl_seconds: float) -> str | None:
+        self.calls += 1
+        await asyncio.sleep(3600)
+        return None
+
+    async def release(self, name: str, token: str) -> None:
+        self.calls += 1
+        await asyncio.sleep(3600)
+
+
+async def test_the_lock_goes_through_the_redis_breaker() -> None:
+    """A hanging lock store costs its budget until the breaker opens, then nothing: the
+    chain computes at once instead of waiting on Redis for every miss."""
+    store, breaker, metrics = CountingLock(), CircuitBreaker("redis_lists", 2, 60.0), ChainMetrics()
+    lock = ComputeLock(GuardedLock(store, breaker, budget=0.01), ttl_seconds=10, metrics=metrics)
+    for name in "abcde":
+        assert await lock.acquire(name) == (True, None)
+    assert store.calls == 2  # two timeouts opened the breaker; three were refused at once
+    assert breaker.state is State.OPEN and breaker.short_circuits == 3
+    assert metrics.lock_errors == 5
