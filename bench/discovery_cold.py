@@ -26,7 +26,7 @@ from mediamesh.catalog.service import upsert_items
 from mediamesh.discovery import ranking_sql, simulation_repository
 from mediamesh.discovery.models import LIST_SIZE, ListContentType, ListKind, ListQuery
 from mediamesh.discovery.ranking import RankingParams, compute_list
-from mediamesh.discovery.simulation import SimulationPlan
+from mediamesh.discovery.simulation import CHUNK_EVENTS, SimulationPlan
 from mediamesh.discovery.windows import HOUR, current_hour, trending_window
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
@@ -117,11 +117,15 @@ async def set_up(url: str, items: int, events: int, seed: int) -> None:
         )
         started = time.perf_counter()
         plan = SimulationPlan(events=events, days=30, seed=seed, now=datetime.now(UTC))
-        published = await simulation_repository.prepare(conn, seed)
-        await simulation_repository.ensure_partitions(conn, plan.start, plan.now)
-        for number, size in plan.chunks():
-            await simulation_repository.add_chunk(conn, plan, published, number, size)
-            print(f"  simulated {number * 500_000 + size:,} events", end="\r", flush=True)
+        run = await simulation_repository.start_run(conn, plan, CHUNK_EVENTS)
+        simulated = 0
+
+        def report(size: int) -> None:
+            nonlocal simulated
+            simulated += size
+            print(f"  simulated {simulated:,} events", end="\r", flush=True)
+
+        await simulation_repository.simulate(conn, run, report)
         print(f"\nsimulated {events:,} events in {time.perf_counter() - started:.0f} s")
         # Live ingestion appends rollup rows hour after hour, so a window's rows sit together
         # on disk; the simulator writes all 30 days in every chunk. Restore the live order.

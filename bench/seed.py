@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from mediamesh.catalog.loader import load_sample
 from mediamesh.discovery import simulation_repository
-from mediamesh.discovery.simulation import SimulationPlan
+from mediamesh.discovery.simulation import CHUNK_EVENTS, SimulationPlan
 from mediamesh.storage import postgres
 
 
@@ -20,10 +20,8 @@ async def seed(url: str, events: int, seed: int) -> list[str]:
         await pool.close()
     async with postgres.connect(url) as conn:
         plan = SimulationPlan(events=events, days=30, seed=seed, now=datetime.now(UTC))
-        published = await simulation_repository.prepare(conn, seed)
-        await simulation_repository.ensure_partitions(conn, plan.start, plan.now)
-        for number, size in plan.chunks():
-            await simulation_repository.add_chunk(conn, plan, published, number, size)
+        run = await simulation_repository.start_run(conn, plan, CHUNK_EVENTS)
+        await simulation_repository.simulate(conn, run, lambda _: None)
         await conn.execute("VACUUM ANALYZE")
         rows = await conn.fetch(
             "SELECT content_id FROM catalog_items WHERE status = 'published' ORDER BY content_id"

@@ -13,7 +13,8 @@ import pytest
 
 from mediamesh.catalog.models import CatalogItem
 from mediamesh.catalog.service import upsert_items
-from mediamesh.discovery.events import AcceptedTimes, EventIn, KnownPartitions
+from mediamesh.discovery.event_writer import EventWriter
+from mediamesh.discovery.events import AcceptedTimes, EventIn
 from mediamesh.discovery.ingestion import ingest
 from mediamesh.storage import postgres
 from tests.conftest import Stack
@@ -32,8 +33,8 @@ async def pool(stack: Stack) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture(scope="session")
-def partitions() -> KnownPartitions:
-    return KnownPartitions()
+def writer(pool: asyncpg.Pool) -> EventWriter:
+    return EventWriter(pool)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ AddEvents = Callable[..., Awaitable[int]]
 
 
 @pytest.fixture
-def add_events(pool: asyncpg.Pool, partitions: KnownPartitions) -> AddEvents:
+def add_events(writer: EventWriter) -> AddEvents:
     """`await add_events(content_id, "view", hours_ago=1.5, user="u1", times=2)`"""
 
     async def add(
@@ -80,6 +81,6 @@ def add_events(pool: asyncpg.Pool, partitions: KnownPartitions) -> AddEvents:
     ) -> int:
         occurred = at if at is not None else NOW - timedelta(hours=hours_ago)
         event = EventIn(contentId=content_id, type=kind, occurredAt=occurred, userId=user)
-        return await ingest(pool, [event] * times, TIMES, partitions, NOW)
+        return await ingest(writer, [event] * times, TIMES, NOW)
 
     return add

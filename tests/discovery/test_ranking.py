@@ -13,7 +13,8 @@ import asyncpg
 
 from mediamesh.catalog.service import delete_item
 from mediamesh.discovery import ranking_repository, ranking_sql
-from mediamesh.discovery.events import EventIn, KnownPartitions
+from mediamesh.discovery.event_writer import EventWriter
+from mediamesh.discovery.events import EventIn
 from mediamesh.discovery.ingestion import ingest
 from mediamesh.discovery.models import ListContentType, ListKind, ListQuery, RankedItem, Stats
 from mediamesh.discovery.ranking import RankingParams, compute_list
@@ -249,14 +250,14 @@ def _ranked(row: asyncpg.Record) -> tuple[object, ...]:
 
 
 async def test_an_event_ahead_of_the_clock_counts_once_its_hour_begins(
-    pool: asyncpg.Pool, catalog: Catalog, partitions: KnownPartitions, unique: str
+    pool: asyncpg.Pool, catalog: Catalog, writer: EventWriter, unique: str
 ) -> None:
     early = await catalog.add(f"early-{unique}")
     on_time = await catalog.add(f"ontime-{unique}")
     before_eleven = NOW.replace(minute=59, second=30)
     for content_id, at in ((early, before_eleven + timedelta(seconds=40)), (on_time, NOW)):
         event = EventIn(contentId=content_id, type="like", occurredAt=at)
-        assert await ingest(pool, [event], TIMES, partitions, before_eleven) == 1
+        assert await ingest(writer, [event], TIMES, before_eleven) == 1
     query = ListQuery(category=catalog.category)
 
     for kind in ListKind:

@@ -48,21 +48,10 @@ def simulate(
             else:
                 plan = SimulationPlan(events=events, days=days, seed=seed, now=datetime.now(UTC))
                 run = await repository.start_run(conn, plan, chunk_size)
-            plan = run.plan
-            items = await repository.prepare(conn, plan.seed)
-            if items == 0:
-                fail("no published items: load a catalog first (`mediamesh load --sample`)")
-            await repository.ensure_partitions(conn, plan.start, plan.now)
             with progress_bar("events") as progress:
-                task = progress.add_task("simulating", total=plan.events)
+                task = progress.add_task("simulating", total=run.plan.events)
                 progress.advance(task, run.events_done)
-                for number, size in plan.chunks(run.chunk_size):
-                    if number < run.chunks_done:
-                        continue
-                    await repository.add_chunk(conn, run, items, number, size)
-                    progress.advance(task, size)
-            await repository.finish_run(conn, run)
-            await repository.refresh_statistics(conn)
+                items = await repository.simulate(conn, run, lambda n: progress.advance(task, n))
         return items, run
 
     # the chunks stored so far are kept; --resume adds exactly the rest

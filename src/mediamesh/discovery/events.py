@@ -70,6 +70,10 @@ class AcceptedTimes:
             max_skew=timedelta(seconds=settings.events_max_clock_skew_seconds),
         )
 
+    def bounds(self, now: datetime) -> tuple[datetime, datetime]:
+        """The oldest and the newest accepted occurredAt at `now`, both included."""
+        return now - self.max_age, now + self.max_skew
+
 
 def checked(
     index: int, event: EventIn, item_id: int | None, times: AcceptedTimes, now: datetime
@@ -101,6 +105,16 @@ def checked(
 
 def month_of(moment: datetime) -> date:
     return moment.astimezone(UTC).date().replace(day=1)
+
+
+def months_between(first: datetime, last: datetime) -> list[date]:
+    """The first day of every UTC month from `first`'s to `last`'s, both included."""
+    month, end = month_of(first), month_of(last)
+    months = []
+    while month <= end:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
 
 
 class KnownPartitions:

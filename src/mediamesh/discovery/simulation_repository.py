@@ -7,6 +7,7 @@ events endpoint, so the rollups stay exactly what the raw events say.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -130,6 +131,25 @@ async def finish_run(conn: asyncpg.Connection, run: SimulationRun) -> None:
         await conn.execute(
             "UPDATE engagement_simulations SET finished_at = now() WHERE id = $1", run.id
         )
+
+
+async def simulate(
+    conn: asyncpg.Connection, run: SimulationRun, on_chunk: Callable[[int], object]
+) -> int:
+    """Store the chunks of `run` not stored yet (all of a new run's), calling `on_chunk` with
+    each chunk's size, then mark it finished; returns how many items are published."""
+    plan = run.plan
+    items = await prepare(conn, plan.seed)
+    if items == 0:
+        raise InvalidInput("no published items: load a catalog first (`mediamesh load --sample`)")
+    await ensure_partitions(conn, plan.start, plan.now)
+    for number, size in plan.chunks(run.chunk_size):
+        if number >= run.chunks_done:
+            await add_chunk(conn, run, items, number, size)
+            on_chunk(size)
+    await finish_run(conn, run)
+    await refresh_statistics(conn)
+    return items
 
 
 async def add_chunk(

@@ -1,0 +1,114 @@
+"""The fast path's body check (pure): what it takes, the model takes with the same values."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mediamesh.discovery.events import EventBatch
+from mediamesh.discovery.plain_batch import plain_batch_size
+
+EVENT = {"contentId": "c1", "type": "view", "occurredAt": "2031-03-10T10:30:00Z", "userId": "u"}
+
+
+def body(*events: dict[str, Any], **top: Any) -> bytes:
+    return json.dumps({"events": list(events), **top}).encode()
+
+
+def test_a_plain_batch_is_counted() -> None:
+    events = [
+        EVENT,
+        {"contentId": "c2", "type": "like"},
+        {"contentId": "c 3", "type": "complete", "occurredAt": None, "userId": None},
+        {**EVENT, "occurredAt": "2031-03-10T11:30:00.123456+01:00", "userId": "é\tü"},
+    ]
+    assert plain_batch_size(body(*events)) == 4
+    assert plain_batch_size(body(*[EVENT] * 1000)) == 1000
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        body(),
+        body(*[EVENT] * 1001),
+        body(EVENT, extra=1),
+        body({**EVENT, "extra": 1}),
+        body({"type": "view"}),
+        body({"contentId": "c1"}),
+        body({**EVENT, "type": "share"}),
+        body({**EVENT, "type": ["view"]}),
+        body({**EVENT, "contentId": ""}),
+        body({**EVENT, "contentId": " c1"}),
+        body({**EVENT, "contentId": "c1\u00a0"}),
+        body({**EVENT, "contentId": "c\x001"}),
+        body({**EVENT, "contentId": "c" * 129}),
+        body({**EVENT, "contentId": 1}),
+        body({**EVENT, "userId": ""}),
+        body({**EVENT, "userId": "u\x1b"}),
+        body({**EVENT, "userId": "u" * 129}),
+        body({**EVENT, "occurredAt": "2031-03-10T10:30:00"}),  # no zone: the model's message
+        body({**EVENT, "occurredAt": "2031-03-10 10:30:00Z"}),
+        body({**EVENT, "occurredAt": "2031-03-10T10:30:00.1234567Z"}),
+        body({**EVENT, "occurredAt": "2031-03-10T10:30:60Z"}),
+        body({**EVENT, "occurredAt": "٢٠٣١-03-10T10:30:00Z"}),
+        body({**EVENT, "occurredAt": 1_900_000_000}),
+        b'{"events": [{"contentId": "c1", "type": "view", "userId": "a\\ud800"}]}',
+        b'{"events": [{"contentId": "c1", "type": "view"}], "events": NaN}',
+        b"\xef\xbb\xbf" + body(EVENT),
+        body(EVENT).decode().encode("utf-16"),
+        b'{"events": [{"contentId": "c1", "type": "view"}]',
+        b'[{"contentId": "c1", "type": "view"}]',
+        b"",
+    ],
+)
+def test_anything_else_takes_the_full_path(raw: bytes) -> None:
+    assert plain_batch_size(raw) is None
+
+
+_TRICKY = st.sampled_from(["a", "Z", " ", "\t", "\n", "\x00", "\x1f", "\x7f", "\u00a0", "\u2028",
+                           "\u3000", "é", "🎬", "\ufeff", "0"])  # fmt: skip
+_TEXT = st.lists(_TRICKY, max_size=4).map("".join) | st.text(max_size=130)
+_WHEN = st.sampled_from(
+    ["2031-03-10T10:30:00Z", "2031-03-10T10:30:00.5+05:30", "2031-02-30T10:30:00Z",
+     "2031-13-10T10:30:00Z", "2031-03-10T24:00:00Z", "2031-03-10T10:30:00+24:00",
+     "2031-03-10T10:30:00-00:00", "2031-03-10t10:30:00z", "2031-03-10T10:30Z"]
+)  # fmt: skip
+_VALUE = st.none() | _TEXT | _WHEN | st.integers() | st.booleans()
+_EVENTS = st.lists(
+    st.dictionaries(
+        st.sampled_from(["contentId", "type", "occurredAt", "userId", "other"]), _VALUE
+    ).map(lambda e: {"contentId": "c1", "type": "like", **e}),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_EVENTS)
+def test_what_it_takes_the_model_takes_alike(events: list[dict[str, Any]]) -> None:
+    raw = body(*events)
+    if plain_batch_size(raw) is None or any(map(_impossible_date, events)):
+        return
+    # the model parses what the framework parsed, i.e. the stdlib's reading of the body
+    model = EventBatch.model_validate(json.loads(raw))
+    for event, parsed in zip(events, model.events, strict=True):
+        assert parsed.contentId == event["contentId"]
+        assert parsed.type == event["type"]
+        assert parsed.userId == event.get("userId")
+        when = event.get("occurredAt")
+        # PostgreSQL reads these RFC 3339 forms as datetime.fromisoformat does
+        assert parsed.occurredAt == (None if when is None else datetime.fromisoformat(when))
+
+
+def _impossible_date(event: dict[str, Any]) -> bool:
+    """30 February and the like: left to PostgreSQL, which refuses them (the API tests)."""
+    try:
+        datetime.fromisoformat(event.get("occurredAt") or "2031-03-10T10:30:00Z")
+    except ValueError:
+        return True
+    return False
