@@ -1,10 +1,13 @@
 """(1) The list hot path over HTTP: GET /v1/discovery/trending under wrk at several
 concurrencies, per serving tier, against the floor (bench/floor_app.py: the same framework
-returning the same bytes from a constant); and the guide's tier order against Redis-first."""
+returning the same bytes from a constant, run side by side with the near-cache tier); and the
+guide's tier order against Redis-first."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +50,18 @@ def _load(server: Server, concurrencies: list[int], seconds: int) -> list[dict[s
 
 def measure(stack: BenchStack, out: Path, concurrencies: list[int], seconds: int) -> dict[str, Any]:
     results: dict[str, Any] = {"tiers": {}, "orders": {}, "peak_rss_mb": {}}
-    captured: httpx.Response | None = None
     for tier, overrides in TIERS.items():
         port = free_port()
         env = stack.env(**overrides)
         with serving(server_command("discovery", port), port, env, out / f"hot-{tier}.log") as s:
             response = _warm(s, tier)
-            if tier == "memory":
-                captured = response
-            results["tiers"][tier] = _load(s, concurrencies, seconds)
+            if tier == "memory":  # the target's pair: each run next to the floor's
+                with _floor(response, out) as floor:
+                    paired = _load_paired(s, floor, concurrencies, seconds)
+                results["tiers"]["memory"], results["tiers"]["floor"] = paired
+            else:
+                results["tiers"][tier] = _load(s, concurrencies, seconds)
             results["peak_rss_mb"][f"discovery ({tier})"] = s.peak_rss_mb()
-    assert captured is not None
-    results["tiers"]["floor"] = _floor(captured, out, concurrencies, seconds)
     middle = concurrencies[len(concurrencies) // 2]
     for order, label in ORDERS.items():
         port = free_port()
@@ -70,9 +73,21 @@ def measure(stack: BenchStack, out: Path, concurrencies: list[int], seconds: int
     return results
 
 
-def _floor(
-    captured: httpx.Response, out: Path, concurrencies: list[int], seconds: int
-) -> list[dict[str, Any]]:
+def _load_paired(
+    server: Server, floor: Server, concurrencies: list[int], seconds: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Both servers run side by side, alternately at each concurrency: on a shared machine
+    the load drifts within minutes, and a ratio of runs minutes apart would measure that."""
+    ours, theirs = [], []
+    for connections in concurrencies:
+        ours += _load(server, [connections], seconds)
+        theirs += _load(floor, [connections], seconds)
+    return ours, theirs
+
+
+@contextmanager
+def _floor(captured: httpx.Response, out: Path) -> Iterator[Server]:
+    """The floor, serving the bytes and headers captured from our server."""
     names = ("cache-control", "etag", "x-cache-source")
     response_file = out / "floor-response.json"
     response_file.write_bytes(
@@ -89,4 +104,4 @@ def _floor(
         body = httpx.get(server.base_url + PATH, timeout=5).content
         if body != captured.content:
             raise RuntimeError("the floor does not serve the same bytes")
-        return _load(server, concurrencies, seconds)
+        yield server

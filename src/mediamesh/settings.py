@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     # for at most this long past its expiry; 0 turns it off
     stale_grace_seconds: Annotated[int, Field(ge=0, le=86_400)] = 900
     stale_max_lists: Annotated[int, Field(ge=1, le=100_000)] = 256
+    # a list read (tiers, then PostgreSQL) slower than this serves the last good copy, if
+    # any, while it finishes in the background; 0: wait for it (up to its budgets)
+    stale_if_slow_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
 
     # --- security ---
     mediamesh_api_keys: SecretStr = SecretStr("")

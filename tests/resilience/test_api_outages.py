@@ -58,7 +58,10 @@ async def test_every_write_gets_503_with_retry_after_and_nothing_is_written(
 ) -> None:
     a, b, c, d = (f"{unique}-{n}" for n in "abcd")
     body = item(f"Outage {unique}", f"c{unique}")
-    async with serving(proxies.route(provisioned)) as (_, client):
+    # a short cool-down: the writes breaker opened during the outage; the first write after
+    # it probes PostgreSQL and closes it (as a client retrying after Retry-After would)
+    settings = proxies.route(provisioned, breaker_reset_seconds=0.2)
+    async with serving(settings) as (_, client):
         with cut(proxies.postgres, "refuse"):
             answers = [
                 await client.put(f"/v1/catalog/items/{a}", json=body, headers=WRITE_HEADERS),
@@ -82,6 +85,7 @@ async def test_every_write_gets_503_with_retry_after_and_nothing_is_written(
         ]
         assert seen == [(503, "5", "postgres_unavailable")] * 6
         assert await stored(stack, [a, b, d], unique) == {"catalog": [], "search": [], "events": 0}
+        await asyncio.sleep(0.3)
         # back: the same writes are acknowledged, and then present
         assert (
             await client.put(f"/v1/catalog/items/{a}", json=body, headers=WRITE_HEADERS)
@@ -111,11 +115,20 @@ async def stored(stack: Stack, ids: list[str], user: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("fault", ["refuse", "hang"])
 async def test_a_list_past_its_expiry_is_served_stale_while_postgres_is_down(
-    provisioned: Settings, proxies: Proxies, unique: str
+    provisioned: Settings, proxies: Proxies, unique: str, fault: Mode
 ) -> None:
+    """Refused: the computation fails at once. Hanging: it would wait out its budget (made
+    longer than the test's deadline here), so the stale copy must come after
+    STALE_IF_SLOW_SECONDS instead, while the computation goes on in the background."""
     settings = proxies.route(
-        provisioned, trending_ttl_seconds=1, breaker_reset_seconds=0.2, memory_cache_ttl_seconds=0
+        provisioned,
+        trending_ttl_seconds=1,
+        breaker_reset_seconds=0.2,
+        memory_cache_ttl_seconds=0,
+        cache_postgres_timeout_seconds=60,
+        stale_if_slow_seconds=0.5,
     )
     category = f"c{unique}"  # a list of this test's own, computed with its 1 s TTL
     params = {"contentType": "PROGRAM", "category": category, "limit": 7}
@@ -135,9 +148,10 @@ async def test_a_list_past_its_expiry_is_served_stale_while_postgres_is_down(
         fresh = await client.get("/v1/discovery/trending", params=params)
         assert (fresh.status_code, "x-cache-stale" in fresh.headers) == (200, False)
         assert [i["contentId"] for i in fresh.json()["items"]] == [f"{unique}-1", f"{unique}-0"]
-        with cut(proxies.postgres, "refuse"):
+        with cut(proxies.postgres, fault):
             await asyncio.sleep(seconds_until(fresh.json()["expiresAt"]) + 0.1)
-            stale = await client.get("/v1/discovery/trending", params=params)
+            async with asyncio.timeout(DEADLINE_SECONDS):  # not the 60 s budget
+                stale = await client.get("/v1/discovery/trending", params=params)
             assert stale.status_code == 200
             assert stale.json()["items"] == fresh.json()["items"]
             assert stale.headers["x-cache-stale"] == "true"
@@ -265,3 +279,44 @@ async def test_a_hanging_tier_is_skipped_then_its_breaker_opens(
         "degraded",
         "open",
     )
+
+
+async def test_a_hanging_postgres_refuses_writes_within_their_budget_then_at_once(
+    provisioned: Settings, proxies: Proxies, stack: Stack, unique: str
+) -> None:
+    """PostgreSQL accepts connections but answers nothing. Without a write budget each write
+    would wait for asyncpg's 30 s command timeout; with it, the first writes get 503 after
+    POSTGRES_WRITE_TIMEOUT_SECONDS, the breaker opens, the rest get 503 at once, and nothing
+    is stored. (The deadline is a does-not-hang bound, far from any budget.)"""
+    a, b = f"{unique}-a", f"{unique}-b"
+    body = item(f"Hang {unique}", f"c{unique}")
+    settings = proxies.route(
+        provisioned,
+        postgres_write_timeout_seconds=0.5,
+        breaker_failure_threshold=2,
+        breaker_reset_seconds=60,  # stays open after PostgreSQL is back: it is seen open
+    )
+    event = {"events": [{"contentId": a, "type": "view", "userId": unique}]}
+    async with serving(settings) as (app, client):
+        assert (  # a pooled connection exists before the hang, so a query is what hangs
+            await client.put(f"/v1/catalog/items/{b}", json=body, headers=WRITE_HEADERS)
+        ).status_code == 200
+        with cut(proxies.postgres, "hang"):
+            async with asyncio.timeout(DEADLINE_SECONDS):
+                answers = [
+                    await client.put(f"/v1/catalog/items/{a}", json=body, headers=WRITE_HEADERS),
+                    await client.post("/v1/discovery/events", json=event, headers=WRITE_HEADERS),
+                    await client.put(f"/v1/search/index/{a}", json=body, headers=WRITE_HEADERS),
+                    await client.delete(f"/v1/catalog/items/{b}", headers=WRITE_HEADERS),
+                ]
+            breakers = (await client.get("/health/live")).json()["breakers"]
+        seen = [
+            (r.status_code, r.headers.get("retry-after"), r.json()["error"]["code"])
+            for r in answers
+        ]
+        assert seen == [(503, "5", "postgres_unavailable")] * 4
+        messages = [r.json()["error"]["message"] for r in answers]
+        assert "within 0.5 s" in messages[0] and "circuit open" in messages[-1]
+        assert breakers["postgres_writes"] == "open"
+        assert app.state.resources.breakers.postgres_writes.short_circuits >= 2
+    assert await stored(stack, [a, b], unique) == {"catalog": [b], "search": [b], "events": 0}

@@ -61,6 +61,7 @@ CASES = [
     Case("redis refused", "redis", "refuse"),
     Case("redis hangs", "redis", "hang"),
     Case("postgres refused", "postgres", "refuse"),
+    Case("postgres hangs", "postgres", "hang"),
 ]
 
 

@@ -1,13 +1,17 @@
 """The search flow's failure handling (search/service.py): breakers, and what DynamoDB may
 answer while PostgreSQL is down. Pure logic: both paths are stand-ins of our own
-SearchResult-returning interface; the real paths run in test_api_outages.py and the suite."""
+SearchResult-returning interface; the real paths run in test_api_outages.py and the suite.
+Suggestions run on the real path, against a PostgreSQL that hangs (a FaultProxy)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 
 from mediamesh.api.resources import Resources
@@ -17,9 +21,12 @@ from mediamesh.search import service
 from mediamesh.search.models import SearchHit, SearchQuery, SearchResult
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.tables import tables_from_settings
+from tests.resilience.proxies import Proxies, proxies_for
+from tests.support import running_app
 
 NOW = datetime(2024, 1, 16, tzinfo=UTC)
 HIT = SearchHit("c1", "PROGRAM", "Harbor", "", None, None, [], 1.0)
+DEADLINE_SECONDS = 20.0  # a request still unanswered by then is hanging: the test fails
 
 
 @dataclass
@@ -105,3 +112,41 @@ async def test_an_open_postgres_breaker_refuses_at_once(unique: str) -> None:
     # a short query still gets DynamoDB's matches, without PostgreSQL being called
     answer = await search(res, dyn, pg)
     assert (answer.source, pg.calls) == ("dynamodb", 2)
+
+
+@pytest.fixture
+def proxies(provisioned: Settings) -> Iterator[Proxies]:
+    with proxies_for(provisioned) as started:
+        yield started
+
+
+async def test_suggest_answers_503_from_a_hung_postgres_then_its_breaker_opens(
+    provisioned: Settings, proxies: Proxies
+) -> None:
+    settings = proxies.route(
+        provisioned,
+        search_postgres_timeout_seconds=0.5,
+        breaker_failure_threshold=2,
+        breaker_reset_seconds=60,  # stays open for the rest of the test
+    )
+    async with running_app(settings, "search") as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mediamesh") as client:
+
+            async def suggest() -> httpx.Response:
+                request = client.get("/v1/search/suggest", params={"q": "casab"})
+                return await asyncio.wait_for(request, DEADLINE_SECONDS)
+
+            assert (await suggest()).status_code == 200  # a pooled connection, then it hangs
+            proxies.postgres.set_mode("hang")
+            try:
+                answers = [await suggest() for _ in range(3)]
+            finally:
+                proxies.postgres.set_mode("pass")
+    seen = [(r.status_code, r.headers.get("retry-after"), r.json()["error"]) for r in answers]
+    assert [(status, retry, error["code"]) for status, retry, error in seen] == [
+        (503, "5", "postgres_unavailable")
+    ] * 3
+    # two failures within the budget open the breaker; the third is refused without waiting
+    assert ["circuit open" in error["message"] for _, _, error in seen] == [False, False, True]
+    assert app.state.resources.breakers.postgres_reads.snapshot()["state"] == "open"

@@ -180,3 +180,39 @@ async def test_partial_matches_answer_only_when_postgres_is_down() -> None:
     empty = PartialPath("dynamodb", [])
     with pytest.raises(PostgresUnavailable):
         await _run(SearchQuery(q="star wars"), empty, pg)
+
+
+@dataclass
+class CountingPath(Path):
+    """A PostgreSQL stand-in whose answers carry a total and facets."""
+
+    total: int = 0
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    async def postgres(self, resources: Resources, query: SearchQuery) -> SearchResult:
+        found = await super().postgres(resources, query)
+        return dataclasses.replace(found, total=self.total, facets=self.facets)
+
+
+async def test_postgres_counts_over_the_read_budget_mark_scopes_too_large() -> None:
+    # budget: 2 pages of 10 items; "Drama" and PROGRAM have more matches than that
+    resources = _resources(search_dynamodb_page_size=10, search_dynamodb_max_pages=2)
+    facets = {"contentType": {"PROGRAM": 21, "EPISODE": 20}, "category": {"Drama": 25, "Noir": 3}}
+    dyn, pg = Path("dynamodb"), CountingPath("postgres", [HIT], total=41, facets=facets)
+    long = SearchQuery(q="harbor " * 10)  # PostgreSQL only, and its counts are learned
+    assert (await service.search(resources, long, NOW, dyn.dynamodb, pg.postgres)).total == 41
+    for skipped in (
+        SearchQuery(q="alien"),
+        SearchQuery(q="alien", category="Drama"),
+        SearchQuery(q="alien", content_type="PROGRAM", category="Drama"),
+        SearchQuery(q="alien", content_type="PROGRAM"),
+    ):
+        await service.search(resources, skipped, NOW, dyn.dynamodb, pg.postgres)
+    assert dyn.calls == []
+    # within the budget: still read from DynamoDB first
+    for tried in (
+        SearchQuery(q="alien", category="Noir"),
+        SearchQuery(q="alien", content_type="EPISODE"),
+    ):
+        await service.search(resources, tried, NOW, dyn.dynamodb, pg.postgres)
+    assert len(dyn.calls) == 2

@@ -96,3 +96,36 @@ async def test_an_unreachable_dynamodb_fails_every_request_without_more_calls(
         outcome = await SearchIndexWriter(client, conn, spec).write(requests)
     assert outcome.written == [] and len(outcome.failed) == 60
     assert "not reachable" in outcome.failed["d59"] and len(calls) == 1
+
+
+async def test_chunks_go_out_concurrently_once_dynamodb_has_answered(
+    stack: Stack, unique: str
+) -> None:
+    settings = await own_tables(stack, unique)
+    spec = tables_from_settings(settings).search_index
+    conn = DynamoDBConnection.from_settings(settings)
+    in_flight, most = 0, 0
+
+    def started(**_: Any) -> None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+
+    def finished(**_: Any) -> None:
+        nonlocal in_flight
+        in_flight -= 1
+
+    async with open_client(conn) as client:
+        client.meta.events.register("before-call.dynamodb.BatchWriteItem", started)
+        client.meta.events.register("after-call.dynamodb.BatchWriteItem", finished)
+        writer = SearchIndexWriter(client, conn, spec, concurrency=4)
+        first = [
+            WriteRequest(f"a{i:03}", to_item(doc(f"a{i:03}"), spec, NOW, 60)) for i in range(100)
+        ]
+        outcome = await writer.write(first)  # a fresh writer probes with one chunk first
+        assert len(outcome.written) == 100 and not outcome.failed
+        assert most == 3  # the probe alone, then the other three chunks at once
+        most = 0
+        outcome = await writer.write([WriteRequest(r.content_id, None) for r in first[:50]])
+        assert len(outcome.written) == 50 and most == 2
+    assert sorted(await index_items(settings)) == [f"a{i:03}" for i in range(50, 100)]

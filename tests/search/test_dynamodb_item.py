@@ -99,10 +99,18 @@ def test_the_largest_document_the_api_accepts_fits_in_an_item() -> None:
         ("Straße", ["strasse"]),
         ("the_god-father", ["the", "god", "father"]),
         ("東京 物語", ["東京", "物語"]),
+        ("The GODFATHER: Part_II (1974)", ["the", "godfather", "part", "ii", "1974"]),
     ],
 )
 def test_words_are_whole_accent_and_case_free(text: str, expected: list[str]) -> None:
     assert words.words(text) == expected
+
+
+def test_ascii_text_gets_the_same_words_as_the_general_path() -> None:
+    # words() lower-cases ASCII text in one pass; it must agree with folding token by token
+    text = "".join(chr(code) for code in range(128)) + " Don't STOP_me now-2"
+    general = [w for m in words.tokens(text) for w in words.tokens(words.fold(m.group()))]
+    assert words.words(text) == [match.group() for match in general]
 
 
 def test_ranking_puts_title_above_tags_above_description() -> None:

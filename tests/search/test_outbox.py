@@ -160,3 +160,25 @@ async def test_without_dynamodb_there_is_no_relay(stack: Stack, unique: str) -> 
     async with search_resources(settings) as resources, runtime.running(resources) as rt:
         assert rt.relay is None
         rt.notify()  # a no-op, never an error
+
+
+async def test_the_running_relays_workers_deliver_every_document_once(
+    stack: Stack, unique: str
+) -> None:
+    async with (
+        relay_setup(stack, unique, search_outbox_batch_size=40) as (settings, resources, _),
+        runtime.running(resources) as search_runtime,
+    ):
+        relay = search_runtime.relay
+        assert relay is not None and relay.policy.workers > 1
+        docs = [document(f"w{i:03}", f"Worker {i}") for i in range(300)]
+        for start in range(0, 300, 100):
+            await index_documents(resources.pool, docs[start : start + 100])
+            search_runtime.notify()
+        deadline = time.monotonic() + 30
+        while await outbox_rows(resources.pool):
+            assert time.monotonic() < deadline, "the outbox did not drain"
+            await asyncio.sleep(0.05)
+        # one row per document: each was written exactly once, and nothing failed
+        assert (relay.counters.written, relay.counters.failed) == (300, 0)
+    assert len(await index_items(settings)) == 300

@@ -264,7 +264,8 @@ async def test_health_panel_tells_degraded_from_down(browser: Browser, explorer:
     """The panel shows each dependency as /health/ready reports it. The server's own answer
     is taken and two statuses changed on the way to the page (a breaker cannot be opened
     from a browser test): "degraded" must read as degraded, not as down."""
-    real = httpx.get(f"{explorer}/health/ready", timeout=10).json()
+    async with httpx.AsyncClient(base_url=explorer, timeout=10) as client:
+        real = (await client.get("/health/ready")).json()
     real["dependencies"]["redis"]["status"] = "degraded"
     real["dependencies"]["dynamodb"]["status"] = "down"
     context = await browser.new_context(base_url=explorer, viewport={"width": 1360, "height": 900})

@@ -23,7 +23,7 @@ def serve(
         fail(f"unknown service {service!r}: choose discovery, search or all")
     chosen: Service = service  # narrowed by the check above
     logs.configure(log_level)
-    app = create_app(settings(), chosen)
+    app = create_app(settings(), chosen, freeze_gc=True)
     uvicorn.run(
         app,
         host=host,

@@ -85,6 +85,7 @@ def build_service(resources: Resources) -> DiscoveryService:
         background=background,
         redis_budget_seconds=settings.cache_redis_timeout_seconds * TAKEDOWN_BUDGET_FACTOR,
         stale=StaleCopies(settings.stale_grace_seconds, settings.stale_max_lists),
+        stale_after_seconds=settings.stale_if_slow_seconds,
     )
 
 

@@ -16,6 +16,11 @@ from mediamesh.discovery.rendering import RenderedList
 from mediamesh.discovery.service import DiscoveryService
 
 router = APIRouter(prefix="/v1/discovery", tags=["discovery"])
+# the parameters' rules, also applied by the fast path (api/fast_lists.py)
+DEFAULT_LIMIT = 20
+CATEGORY_MAX_LENGTH = 100
+LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+LANGUAGE_MAX_LENGTH = 35
 
 
 def _category(value: str | None) -> str | None:
@@ -31,12 +36,12 @@ ContentTypeParam = Annotated[
 Limit = Annotated[int, Query(ge=1, le=LIST_SIZE, description="how many items, 1..100")]
 Category = Annotated[
     str | None,
-    Query(min_length=1, max_length=100, description="e.g. Comedy"),
+    Query(min_length=1, max_length=CATEGORY_MAX_LENGTH, description="e.g. Comedy"),
     AfterValidator(_category),
 ]
 Language = Annotated[
     str | None,
-    Query(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", max_length=35, description="e.g. fr"),
+    Query(pattern=LANGUAGE_PATTERN, max_length=LANGUAGE_MAX_LENGTH, description="e.g. fr"),
 ]
 RESPONSES: dict[int | str, dict[str, object]] = {
     200: {
@@ -53,7 +58,7 @@ RESPONSES: dict[int | str, dict[str, object]] = {
 async def trending(
     request: Request,
     content_type: ContentTypeParam = ListContentType.ALL,
-    limit: Limit = 20,
+    limit: Limit = DEFAULT_LIMIT,
     category: Category = None,
     language: Language = None,
 ) -> Response:
@@ -66,7 +71,7 @@ async def trending(
 async def popular(
     request: Request,
     content_type: ContentTypeParam = ListContentType.ALL,
-    limit: Limit = 20,
+    limit: Limit = DEFAULT_LIMIT,
     category: Category = None,
     language: Language = None,
 ) -> Response:
@@ -78,25 +83,34 @@ async def popular(
 async def _serve(request: Request, kind: ListKind, query: ListQuery, limit: int) -> Response:
     service: DiscoveryService = request.app.state.discovery
     rendered = await service.get_list(kind, query, limit)
-    headers = {
-        "Cache-Control": f"public, max-age={_seconds_left(rendered)}",
-        "ETag": rendered.etag,
-        "X-Cache-Source": rendered.source,
-    }
-    if rendered.stale:  # PostgreSQL failed: the last good copy (docs/OPERATIONS.md)
-        headers["Cache-Control"] = "max-age=0, must-revalidate"
-        headers["X-Cache-Stale"] = "true"
-        headers["Warning"] = '110 - "Response is Stale"'
-    if _matches(request.headers.get("if-none-match"), rendered.etag):
+    headers = list_headers(rendered, seconds_left(rendered))
+    if etag_matches(request.headers.get("if-none-match"), rendered.etag):
         return Response(status_code=304, headers=headers)
     return Response(rendered.body, media_type="application/json", headers=headers)
 
 
-def _seconds_left(rendered: RenderedList) -> int:
+def list_headers(rendered: RenderedList, max_age: int) -> dict[str, str]:
+    """The headers of a list answer, 200 or 304 (api/fast_lists.py sends the same)."""
+    if rendered.stale:  # PostgreSQL failed: the last good copy (docs/OPERATIONS.md)
+        return {
+            "Cache-Control": "max-age=0, must-revalidate",
+            "ETag": rendered.etag,
+            "X-Cache-Source": rendered.source,
+            "X-Cache-Stale": "true",
+            "Warning": '110 - "Response is Stale"',
+        }
+    return {
+        "Cache-Control": f"public, max-age={max_age}",
+        "ETag": rendered.etag,
+        "X-Cache-Source": rendered.source,
+    }
+
+
+def seconds_left(rendered: RenderedList) -> int:
     return max(0, math.floor(rendered.expires_at - time.time()))
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
     """Weak comparison (RFC 9110 13.1.2): `W/"x"` and `"x"` match; `*` matches anything."""
     if not if_none_match:
         return False

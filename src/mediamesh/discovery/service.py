@@ -46,6 +46,7 @@ class DiscoveryService:
         background: BackgroundTasks,
         redis_budget_seconds: float,
         stale: StaleCopies[ListKey, CachedList] | None = None,
+        stale_after_seconds: float = 0.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.chain = chain
@@ -58,6 +59,7 @@ class DiscoveryService:
         self._registry = registry
         self._redis_budget = redis_budget_seconds
         self.stale: StaleCopies[ListKey, CachedList] = StaleCopies(0, 1) if stale is None else stale
+        self._stale_after = stale_after_seconds
         self._clock = clock
 
     @property
@@ -68,19 +70,61 @@ class DiscoveryService:
         """The first `limit` items of the list, from the near cache or the chain; when no
         tier has it and PostgreSQL fails, the last good copy within STALE_GRACE_SECONDS
         (`stale` set). Raises PostgresUnavailable when there is none."""
-        key = self.key(kind, query)
-        near_key = (key, limit)
-        cached = self.near.get(near_key, time.monotonic())
+        cached = self.near_hit(kind, query, limit)
         if cached is not None:
-            self.refresh.note(key, cached.expires_at)
             return cached
+        return await self._load(self.key(kind, query), query, limit)
+
+    def near_hit(self, kind: ListKind, query: ListQuery, limit: int) -> RenderedList | None:
+        """The near cache's copy, without I/O; None when it has none to serve. A copy past
+        its TTL is still served (see NearCache) while the first request to find it so
+        refreshes it in the background: the others never wait for a tier."""
+        key = self.key(kind, query)
+        found = self.near.lookup((key, limit), time.monotonic())
+        if found is None:
+            return None
+        cached, refresh = found
+        if refresh:
+            self.background.submit(self._refresh_near(key, query, limit), f"near {key.kind}")
+        self.refresh.note(key, cached.expires_at)
+        return cached
+
+    async def _refresh_near(self, key: ListKey, query: ListQuery, limit: int) -> None:
         try:
-            hit = await self.chain.get(key)
-        except DependencyError:
+            await self._load(key, query, limit)  # puts the fresh copy in the near cache
+        except DependencyError as exc:  # the copy is served until its stale window ends
+            log.warning("refreshing the near cache's %s list failed: %s", key.kind, exc)
+
+    async def _load(self, key: ListKey, query: ListQuery, limit: int) -> RenderedList:
+        """From the chain; the last good copy when it fails, or when it is slower than
+        STALE_IF_SLOW_SECONDS (a hanging PostgreSQL: the computation's budget is longer) and
+        there is one: the read then goes on in the background and fills the tiers."""
+        if self._stale_after <= 0 or self.stale.get(key, self._clock()) is None:
+            try:
+                return await self._fetch(key, query, limit)
+            except DependencyError:
+                return self._stale_or_raise(key, query, limit)
+        fetch = asyncio.create_task(self._fetch(key, query, limit))
+        await asyncio.wait({fetch}, timeout=self._stale_after)
+        if not fetch.done():
             stale = self._stale(key, query, limit)
-            if stale is None:
-                raise
-            return stale
+            if stale is not None:
+                self.background.submit(_finish(fetch), f"slow {key.kind} list")
+                return stale
+        try:
+            return await fetch
+        except DependencyError:
+            return self._stale_or_raise(key, query, limit)
+
+    def _stale_or_raise(self, key: ListKey, query: ListQuery, limit: int) -> RenderedList:
+        """In an `except DependencyError` block: the stale copy, or the error again."""
+        stale = self._stale(key, query, limit)
+        if stale is None:
+            raise  # the DependencyError being handled by the caller
+        return stale
+
+    async def _fetch(self, key: ListKey, query: ListQuery, limit: int) -> RenderedList:
+        hit = await self.chain.get(key)
         self.stale.keep(key, hit.value)
         # no await from here on: a takedown cannot slip between the filter and the near cache
         value = self.takedowns.apply(hit.value)
@@ -88,7 +132,7 @@ class DiscoveryService:
         self.refresh.note(key, value.expires_at)
         now = time.monotonic()
         not_after = now + (value.expires_at - self._clock())
-        self.near.put(near_key, with_source(rendered, value, "memory"), now, not_after)
+        self.near.put((key, limit), with_source(rendered, value, "memory"), now, not_after)
         return rendered
 
     def _stale(self, key: ListKey, query: ListQuery, limit: int) -> RenderedList | None:
@@ -156,3 +200,11 @@ class DiscoveryService:
         except (DependencyError, TimeoutError) as exc:
             log.warning("takedowns: %s failed (%s)", doing, exc)
             return None
+
+
+async def _finish(fetch: asyncio.Task[RenderedList]) -> None:
+    """A read left to finish in the background (a stale copy was served meanwhile)."""
+    try:
+        await fetch
+    except DependencyError as exc:  # the next request tries again
+        log.warning("a slow list read failed in the background: %s", exc)

@@ -19,6 +19,9 @@ from mediamesh.storage.dynamodb.client import DynamoDBConnection, translated_err
 from mediamesh.storage.dynamodb.tables import TableSpec
 
 BATCH_LIMIT = 25  # DynamoDB's maximum number of requests in one BatchWriteItem call
+# BatchWriteItem calls in flight per write: one relay batch of 100 is 4 calls, sent at once
+# rather than one after another (measured: docs/PERFORMANCE.md, "What was optimised").
+CONCURRENCY = 4
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class WriteRequest:
 class WriteOutcome:
     written: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # content id -> why
+    unreachable: str | None = None  # why, when DynamoDB could not be reached at all
 
 
 @dataclass(frozen=True)
@@ -46,42 +50,66 @@ Send = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
 
 
 class SearchIndexWriter:
+    """Writes batches of requests; up to `concurrency` BatchWriteItem calls in flight.
+
+    Requests for different content ids commute, so the chunks of one `write` may land in any
+    order: the caller sends at most one request per content id and holds its advisory lock.
+    """
+
     def __init__(
         self,
         client: Any,
         conn: DynamoDBConnection,
         spec: TableSpec,
         retry: RetryPolicy = RetryPolicy(),
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self._client, self._conn, self.spec, self._retry = client, conn, spec, retry
+        self._concurrency = concurrency
+        # Until DynamoDB has answered (and again after it was unreachable), a write sends
+        # its first chunk alone, as a probe: a dead endpoint costs one call, not `concurrency`.
+        self._reachable = False
 
     async def write(self, requests: Sequence[WriteRequest]) -> WriteOutcome:
         """Apply `requests` (one per content id) in chunks of 25.
 
-        A chunk that fails is reported in `failed` and the next chunks are still tried, unless
-        DynamoDB is unreachable: then the rest is reported failed without more calls.
+        A chunk that fails is reported in `failed` and the other chunks are still tried,
+        unless DynamoDB is unreachable: then the chunks not yet sent are reported failed
+        without more calls.
         """
         outcome = WriteOutcome()
-        down: DynamoDBUnavailable | None = None
-        for start in range(0, len(requests), BATCH_LIMIT):
-            chunk = requests[start : start + BATCH_LIMIT]
-            ids = [request.content_id for request in chunk]
-            if down is not None:
-                outcome.failed.update(dict.fromkeys(ids, down.message))
-                continue
-            try:
-                left = await send_with_retries(self._send, self._wire(chunk), self._retry)
-            except DynamoDBUnavailable as exc:
-                down = exc
-                outcome.failed.update(dict.fromkeys(ids, exc.message))
-                continue
-            except DynamoDBError as exc:
-                outcome.failed.update(dict.fromkeys(ids, exc.message))
-                continue
-            unprocessed = {self._content_id(request) for request in left}
-            outcome.written.extend(i for i in ids if i not in unprocessed)
-            outcome.failed.update(dict.fromkeys(unprocessed, "still unprocessed after retries"))
+        chunks = [requests[i : i + BATCH_LIMIT] for i in range(0, len(requests), BATCH_LIMIT)]
+        if chunks and not self._reachable:
+            await self._write_chunk(chunks.pop(0), outcome)
+        queue = iter(chunks)
+
+        async def worker() -> None:
+            for chunk in queue:  # shared iterator: each chunk goes to exactly one worker
+                await self._write_chunk(chunk, outcome)
+
+        await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(chunks)))))
         return outcome
+
+    async def _write_chunk(self, chunk: Sequence[WriteRequest], outcome: WriteOutcome) -> None:
+        ids = [request.content_id for request in chunk]
+        if outcome.unreachable is not None:
+            outcome.failed.update(dict.fromkeys(ids, outcome.unreachable))
+            return
+        try:
+            left = await send_with_retries(self._send, self._wire(chunk), self._retry)
+        except DynamoDBUnavailable as exc:
+            self._reachable = False
+            outcome.unreachable = exc.message
+            outcome.failed.update(dict.fromkeys(ids, exc.message))
+            return
+        except DynamoDBError as exc:  # it answered, refusing this chunk
+            self._reachable = True
+            outcome.failed.update(dict.fromkeys(ids, exc.message))
+            return
+        self._reachable = True
+        unprocessed = {self._content_id(request) for request in left}
+        outcome.written.extend(i for i in ids if i not in unprocessed)
+        outcome.failed.update(dict.fromkeys(unprocessed, "still unprocessed after retries"))
 
     def _wire(self, chunk: Sequence[WriteRequest]) -> list[dict[str, Any]]:
         return [

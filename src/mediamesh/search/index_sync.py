@@ -3,7 +3,7 @@
 
 What is sent is what PostgreSQL holds *now*: a put for a live document, a delete for a
 tombstoned or unknown one. The caller must hold the documents' advisory locks
-(outbox_repository.try_lock_contents / lock_contents) for the whole call, so no other worker
+(outbox_repository.claim / lock_contents) for the whole call, so no other worker
 can send an older read of the same document after this one.
 """
 

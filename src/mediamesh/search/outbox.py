@@ -27,6 +27,10 @@ from mediamesh.storage.dynamodb.tables import TableSpec
 
 log = logging.getLogger(__name__)
 
+# Batches in flight per relay. Two overlap one batch's PostgreSQL round trips with the
+# other's DynamoDB writes; SKIP LOCKED and the per-document locks keep them apart.
+WORKERS = 2
+
 
 @dataclass(frozen=True)
 class RelayPolicy:
@@ -36,6 +40,7 @@ class RelayPolicy:
     retry_max_seconds: float = 60.0
     write_timeout_seconds: float = 10.0
     ttl_seconds: int = 2_592_000
+    workers: int = WORKERS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RelayPolicy:
@@ -91,11 +96,11 @@ class OutboxRelay:
             rows = await outbox_repository.claim(conn, self.policy.batch_size)
             if not rows:
                 return BatchOutcome()
-            ids = list(dict.fromkeys(row.content_id for row in rows))
-            mine = await outbox_repository.try_lock_contents(conn, ids)
-            busy = [row.id for row in rows if row.content_id not in mine]
+            busy = [row.id for row in rows if not row.locked]
             await outbox_repository.defer(conn, busy, self.policy.poll_seconds)
-            outcome = await self._deliver(conn, [cid for cid in ids if cid in mine])
+            outcome = await self._deliver(
+                conn, list(dict.fromkeys(row.content_id for row in rows if row.locked))
+            )
             delivered = set(outcome.written)
             await outbox_repository.complete(
                 conn, [row.id for row in rows if row.content_id in delivered]
@@ -112,8 +117,15 @@ class OutboxRelay:
         return BatchOutcome(len(rows), len(outcome.written), len(outcome.failed), len(busy))
 
     async def run(self) -> None:
-        """Deliver until cancelled: drain while batches are full, then wait for a notify or
-        the poll interval; after a failed batch, back off (capped) before trying again."""
+        """Deliver until cancelled, with `policy.workers` batches in flight: while one batch
+        waits for DynamoDB, another is claimed and read from PostgreSQL."""
+        async with asyncio.TaskGroup() as workers:
+            for number in range(self.policy.workers):
+                workers.create_task(self._work(), name=f"search-outbox-relay-{number}")
+
+    async def _work(self) -> None:
+        """One worker: drain while batches are full, then wait for a notify or the poll
+        interval; after a failed batch, back off (capped) before trying again."""
         failures = 0
         while True:
             self._wake.clear()  # a notify from now on wakes the next idle wait

@@ -23,6 +23,7 @@ class ClaimedRow:
     id: int
     content_id: str
     attempts: int
+    locked: bool  # this transaction holds the document's advisory lock
 
 
 @dataclass(frozen=True)
@@ -42,24 +43,25 @@ class OutboxStats:
 
 
 async def claim(conn: asyncpg.Connection, limit: int) -> list[ClaimedRow]:
-    """Lock up to `limit` due rows, oldest due first; rows other relays hold are skipped."""
+    """Lock up to `limit` due rows, oldest due first (rows other relays hold are skipped), and
+    try each row's per-document lock (released at commit), in one round trip. A row whose
+    document another worker is syncing comes back with `locked=False`.
+
+    The document's state must be read in a later statement: this one's snapshot predates
+    the locks it takes.
+    """
     rows = await conn.fetch(
-        """SELECT id, content_id, attempts FROM search_outbox
-           WHERE next_attempt_at <= now() ORDER BY next_attempt_at, id
-           LIMIT $1 FOR UPDATE SKIP LOCKED""",
+        """WITH due AS MATERIALIZED (
+               SELECT id, content_id, attempts FROM search_outbox
+               WHERE next_attempt_at <= now() ORDER BY next_attempt_at, id
+               LIMIT $1 FOR UPDATE SKIP LOCKED)
+           SELECT id, content_id, attempts,
+                  pg_try_advisory_xact_lock($2, hashtext(content_id)) AS locked
+           FROM due ORDER BY id""",
         limit,
-    )
-    return [ClaimedRow(r["id"], r["content_id"], r["attempts"]) for r in rows]
-
-
-async def try_lock_contents(conn: asyncpg.Connection, content_ids: Sequence[str]) -> set[str]:
-    """Take the per-document locks that are free (released at commit); returns those taken."""
-    rows = await conn.fetch(
-        "SELECT c FROM unnest($1::text[]) AS c WHERE pg_try_advisory_xact_lock($2, hashtext(c))",
-        list(content_ids),
         LOCK_CLASS,
     )
-    return {row["c"] for row in rows}
+    return [ClaimedRow(r["id"], r["content_id"], r["attempts"], r["locked"]) for r in rows]
 
 
 async def lock_contents(conn: asyncpg.Connection, content_ids: Sequence[str]) -> None:

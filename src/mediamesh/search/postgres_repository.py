@@ -51,6 +51,7 @@ class Counts:
     total: int
     fuzzy_used: bool
     facets: dict[str, dict[str, int]]
+    catalog_rows: float | None = None  # the planner's row count of the table (-1: unknown)
 
 
 @contextmanager
@@ -64,7 +65,7 @@ def timed(seconds: float) -> Iterator[None]:
         ) from exc
 
 
-def _by_count(counts: dict[str, int]) -> dict[str, int]:
+def by_count(counts: dict[str, int]) -> dict[str, int]:
     """Largest count first, then by value: the order a facet list is shown in."""
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
@@ -87,17 +88,31 @@ async def build_query(conn: asyncpg.Connection, parsed: ParsedQuery, seconds: fl
     return BuiltQuery(row["tsquery"], row["excluded"], row["fuzzy"] or "")
 
 
+async def prefer_custom_plans(conn: asyncpg.Connection, seconds: float) -> None:
+    """Plan each statement for its parameters, for the rest of the transaction.
+
+    The statements are prepared once per connection (asyncpg's cache), and after five runs
+    PostgreSQL may switch to a generic plan, which cannot drop the `$n IS NULL OR ...` of an
+    unused filter nor see how common the searched words are (a LIMIT over a sequential
+    scan is quick for "film", a full table scan for a word that matches three titles).
+    """
+    with timed(seconds):
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan", timeout=seconds)
+
+
 async def count_matches(
     conn: asyncpg.Connection,
     built: BuiltQuery | None,
     query: SearchQuery,
     fuzzy_below: int,
+    cap: int,
     seconds: float,
 ) -> Counts:
-    """Total and facets of the whole match set (`built` None: browse the filters)."""
+    """Total and facets of the match set's first `cap` rows (`built` None: browse the
+    filters); the whole match set when `total` < `cap`."""
     with timed(seconds):
         if built is None:
-            row = await conn.fetchrow(sql.BROWSE_COUNT, *_filters(query), timeout=seconds)
+            row = await conn.fetchrow(sql.BROWSE_COUNT, *_filters(query), cap, timeout=seconds)
         else:
             row = await conn.fetchrow(
                 sql.COUNT_MATCHES,
@@ -106,13 +121,44 @@ async def count_matches(
                 built.fuzzy,
                 *_filters(query),
                 fuzzy_below,
+                cap,
                 timeout=seconds,
             )
+    return _counts(row)
+
+
+async def sample_matches(
+    conn: asyncpg.Connection,
+    built: BuiltQuery | None,
+    query: SearchQuery,
+    fuzzy_used: bool,
+    percent: float,
+    seconds: float,
+) -> Counts:
+    """Total and facets of the matches among a random `percent` of the table's pages."""
+    with timed(seconds):
+        if built is None:
+            row = await conn.fetchrow(sql.BROWSE_SAMPLE, *_filters(query), percent, timeout=seconds)
+        else:
+            row = await conn.fetchrow(
+                sql.SAMPLE_MATCHES,
+                built.tsquery,
+                built.excluded,
+                built.fuzzy,
+                *_filters(query),
+                fuzzy_used,
+                percent,
+                timeout=seconds,
+            )
+    return _counts(row)
+
+
+def _counts(row: asyncpg.Record) -> Counts:
     facets = {
-        name: _by_count(orjson.loads(row[column]) if row[column] else {})
+        name: by_count(orjson.loads(row[column]) if row[column] else {})
         for name, column in zip(FACETS, ("content_type", "category", "language"), strict=True)
     }
-    return Counts(row["total"], row["fuzzy_used"], facets)
+    return Counts(row["total"], row["fuzzy_used"], facets, row["catalog_rows"])
 
 
 async def fetch_page(

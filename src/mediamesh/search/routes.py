@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from mediamesh.api.auth import require_api_key
+from mediamesh.api.write_guard import postgres_write
 from mediamesh.catalog.models import ContentId, ContentType, ShortText
-from mediamesh.search import indexing, postgres_search, service
+from mediamesh.search import indexing, service
 from mediamesh.search.cursor import MAX_CURSOR_CHARS
 from mediamesh.search.documents import MAX_BATCH_DOCUMENTS, SearchDocument, SearchDocumentFields
 from mediamesh.search.models import MAX_LIMIT, MAX_QUERY_LENGTH, SearchQuery, SearchResult
@@ -44,8 +45,9 @@ async def put_document(
 ) -> dict[str, Any]:
     """Index one document. `indexed: false` means a newer version is already stored."""
     document = SearchDocument(contentId=contentId, **body.model_dump())
-    outcome = await indexing.index_documents(
-        request.app.state.resources, [document], datetime.now(UTC)
+    resources, now = request.app.state.resources, datetime.now(UTC)
+    outcome = await postgres_write(
+        request, lambda: indexing.index_documents(resources, [document], now)
     )
     _notify_relay(request)
     return {"contentId": contentId, "indexed": bool(outcome.indexed)}
@@ -54,8 +56,9 @@ async def put_document(
 @router.post("/index", dependencies=WRITE)
 async def put_documents(body: IndexBatch, request: Request) -> dict[str, Any]:
     """Index up to 500 documents atomically: all are committed, or none."""
-    outcome = await indexing.index_documents(
-        request.app.state.resources, body.documents, datetime.now(UTC)
+    resources, now = request.app.state.resources, datetime.now(UTC)
+    outcome = await postgres_write(
+        request, lambda: indexing.index_documents(resources, body.documents, now)
     )
     _notify_relay(request)
     return {"indexed": len(outcome.indexed), "stale": outcome.stale}
@@ -64,7 +67,8 @@ async def put_documents(body: IndexBatch, request: Request) -> dict[str, Any]:
 @router.delete("/index/{contentId}", status_code=204, dependencies=WRITE)
 async def delete_document(contentId: PathId, request: Request) -> Response:
     """Remove a document from search (both stores); 404 if no live document has the id."""
-    await indexing.remove_document(request.app.state.resources, contentId)
+    resources = request.app.state.resources
+    await postgres_write(request, lambda: indexing.remove_document(resources, contentId))
     _notify_relay(request)
     return Response(status_code=204)
 
@@ -101,7 +105,7 @@ async def suggest(
     limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS)] = 8,
 ) -> dict[str, Any]:
     """Titles for a search box, prefix and typo tolerant; an empty `q` suggests nothing."""
-    found = await postgres_search.suggest(request.app.state.resources, q, limit)
+    found = await service.suggest(request.app.state.resources, q, limit)
     return {
         "query": q,
         "suggestions": [
@@ -130,6 +134,8 @@ def _result_body(result: SearchResult) -> dict[str, Any]:
         ],
         "total": result.total,
         "facets": result.facets,
+        # a partial DynamoDB answer counts only what it read
+        "countsExact": result.exact_counts and result.complete,
         "nextCursor": result.next_cursor,
         "source": result.source,
     }

@@ -37,7 +37,7 @@ from mediamesh.api.resources import Resources
 from mediamesh.errors import DynamoDBError, InvalidInput, PostgresUnavailable
 from mediamesh.resilience.guards import dynamodb_read, postgres_read
 from mediamesh.search import cursor, dynamodb_search, postgres_search
-from mediamesh.search.models import SearchQuery, SearchResult
+from mediamesh.search.models import SearchQuery, SearchResult, Suggestion
 from mediamesh.search.query_text import clean
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ POSTGRES_BUDGET_FACTOR = 2
 
 DynamoDBSearch = Callable[[Resources, SearchQuery, datetime], Awaitable[SearchResult]]
 PostgresSearch = Callable[[Resources, SearchQuery], Awaitable[SearchResult]]
+Scope = tuple[str, str | None, str | None]  # (table, contentType, category) DynamoDB reads
+PostgresSuggest = Callable[[Resources, str, int], Awaitable[list[Suggestion]]]
 
 
 async def search(
@@ -92,7 +94,7 @@ async def search(
         if partial is not None and partial.items and partial.complete:
             return _answer(query, partial)
     try:
-        return _answer(query, await from_postgres(query))
+        answer = await from_postgres(query)
     except PostgresUnavailable:
         if skipped:  # now its partial matches beat a 503
             partial = await _dynamodb_answer(resources, query, from_dynamodb)
@@ -100,6 +102,23 @@ async def search(
             raise
         log.warning("PostgreSQL is down: answering with DynamoDB's matches")
         return _answer(query, partial)
+    if _dynamodb_open(resources):
+        scopes.learn(resources, query, answer)
+    return _answer(query, answer)
+
+
+async def suggest(
+    resources: Resources,
+    q: str,
+    limit: int,
+    postgres: PostgresSuggest = postgres_search.suggest,
+) -> list[Suggestion]:
+    """Up to `limit` titles for a search box, from PostgreSQL behind the same breaker and
+    budget as search: raises PostgresUnavailable at once while the breaker is open, and when
+    PostgreSQL does not answer within the budget (a hung server must not hold the request)."""
+    budget = POSTGRES_BUDGET_FACTOR * resources.settings.search_postgres_timeout_seconds
+    breaker = resources.breakers.postgres_reads
+    return await postgres_read(breaker, budget, lambda: postgres(resources, q, limit))
 
 
 async def _dynamodb_answer(
@@ -127,7 +146,7 @@ class ScopeMemory:
 
     def __init__(self, seconds: float = 300.0) -> None:
         self.seconds = seconds
-        self._until: dict[tuple[str, str | None, str | None], float] = {}
+        self._until: dict[Scope, float] = {}
 
     def too_large(self, resources: Resources, query: SearchQuery) -> bool:
         until = self._until.get(_scope(resources, query))
@@ -136,11 +155,31 @@ class ScopeMemory:
     def remember_too_large(self, resources: Resources, query: SearchQuery) -> None:
         self._until[_scope(resources, query)] = time.monotonic() + self.seconds
 
+    def learn(self, resources: Resources, query: SearchQuery, answer: SearchResult) -> None:
+        """Remember the scopes that PostgreSQL's counts show to be larger than DynamoDB's read
+        budget, before a DynamoDB read is spent finding out: the query's own (its total), and
+        each contentType and category partition (a facet count is a lower bound of the
+        partition's size). An estimated count that errs only makes PostgreSQL answer queries
+        on that scope for a while, as it does for long ones; it never changes an answer."""
+        settings = resources.settings
+        budget = settings.search_dynamodb_max_pages * settings.search_dynamodb_page_size
+        table = resources.tables.search_index.name
+        found: list[Scope] = [
+            (table, t, None) for t, n in answer.facets.get("contentType", {}).items() if n > budget
+        ]
+        found += [
+            (table, None, c) for c, n in answer.facets.get("category", {}).items() if n > budget
+        ]
+        if answer.total > budget:
+            found.append(_scope(resources, query))
+        until = time.monotonic() + self.seconds
+        self._until.update((scope, until) for scope in found)
+
     def forget(self) -> None:
         self._until.clear()
 
 
-def _scope(resources: Resources, query: SearchQuery) -> tuple[str, str | None, str | None]:
+def _scope(resources: Resources, query: SearchQuery) -> Scope:
     # the partition the DynamoDB path reads: category-index wins over contentType-index
     table = resources.tables.search_index.name
     return (table, None, query.category) if query.category else (table, query.content_type, None)

@@ -42,6 +42,9 @@ class DynamoDBConnection:
     read_timeout: float = 1.0
     max_attempts: int = 2
     max_pool_connections: int = 64
+    # botocore's client-side check of every request against the API model; DynamoDB checks
+    # them anyway. Background writers whose requests our code builds turn it off (CPU).
+    parameter_validation: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DynamoDBConnection:
@@ -73,6 +76,7 @@ async def open_client(conn: DynamoDBConnection) -> AsyncIterator[Any]:
         read_timeout=conn.read_timeout,
         retries={"max_attempts": conn.max_attempts, "mode": "standard"},
         max_pool_connections=conn.max_pool_connections,
+        parameter_validation=conn.parameter_validation,
         tcp_keepalive=True,
     )
     kwargs: dict[str, Any] = {"region_name": conn.region, "config": config}
