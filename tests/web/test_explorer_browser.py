@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, Route, async_playwright, expect
 
 from tests.web import catalog
 
@@ -284,3 +284,23 @@ async def test_health_panel_tells_degraded_from_down(browser: Browser, explorer:
         await health.screenshot(path=ARTIFACTS / "explorer-health-degraded.png")
     finally:
         await context.close()
+
+
+async def test_estimated_counts_read_as_about(page: Page) -> None:
+    """Past 5,000 matches the service estimates its counts (`countsExact: false`); the test
+    catalog is far smaller, so the real answer is taken and marked estimated on its way."""
+
+    async def estimated(route: Route) -> None:
+        response = await route.fetch()
+        body = await response.json()
+        body.update(countsExact=False, total=12345)
+        await route.fulfill(response=response, json=body)
+
+    await page.route(re.compile(r".*/v1/search\?.*"), estimated)
+    await page.locator("#q").fill("harbor")
+    await page.locator("#q").press("Enter")
+    await expect(page.locator("#result-list .result-title")).to_have_count(
+        len(catalog.HARBOR_TITLES)
+    )
+    summary = page.locator("#results-summary")
+    await expect(summary).to_contain_text(f"{len(catalog.HARBOR_TITLES)} of about 12,345 matches")

@@ -68,7 +68,8 @@ function render(body, { append, ms, source }, onError) {
   const shown = list.children.length;
   $("results-title").textContent = state.q ? `Results for “${state.q}”` : "Everything";
   $("results-summary").replaceChildren(
-    `${shown} of ${body.total} ${body.total === 1 ? "match" : "matches"} · `,
+    // countsExact false: the total and facet counts are estimates (docs/SEARCH.md)
+    `${shown} of ${body.countsExact === false ? "about " : ""}${body.total.toLocaleString("en")} ${body.total === 1 ? "match" : "matches"} · `,
     tierBadge(source),
     ` ${milliseconds(ms)}`,
   );
