@@ -6,6 +6,7 @@ PostgresUnavailable (HTTP 503), never a driver exception.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,15 @@ from mediamesh.search.models import SearchQuery, Suggestion
 from mediamesh.search.query_text import ParsedQuery
 
 FACETS = ("contentType", "category", "language")
+# Custom plans (prefer_custom_plans), and sequential scans from the table's first page: a
+# synchronised scan starts where the last scan of the table stopped, so a capped count or a
+# LIMITed candidate tier would read another subset on each page of the same query.
+_SETTINGS = (("plan_cache_mode", "force_custom_plan"), ("synchronize_seqscans", "off"))
+_CUSTOM_PLANS = "; ".join(f"SET LOCAL {name} = {value}" for name, value in _SETTINGS)
+_EXPORT = "SELECT pg_export_snapshot(), " + ", ".join(
+    f"set_config('{name}', '{value}', true)" for name, value in _SETTINGS
+)
+_SNAPSHOT_NAME = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)*")
 
 
 @dataclass(frozen=True)
@@ -88,8 +98,11 @@ async def build_query(conn: asyncpg.Connection, parsed: ParsedQuery, seconds: fl
     return BuiltQuery(row["tsquery"], row["excluded"], row["fuzzy"] or "")
 
 
-async def prefer_custom_plans(conn: asyncpg.Connection, seconds: float) -> None:
-    """Plan each statement for its parameters, for the rest of the transaction.
+async def prefer_custom_plans(
+    conn: asyncpg.Connection, seconds: float, *, share: bool = False
+) -> str | None:
+    """Plan each statement for its parameters, for the rest of the transaction; with `share`,
+    also export the transaction's snapshot and return its name (for `join_snapshot`).
 
     The statements are prepared once per connection (asyncpg's cache), and after five runs
     PostgreSQL may switch to a generic plan, which cannot drop the `$n IS NULL OR ...` of an
@@ -97,7 +110,22 @@ async def prefer_custom_plans(conn: asyncpg.Connection, seconds: float) -> None:
     scan is quick for "film", a full table scan for a word that matches three titles).
     """
     with timed(seconds):
-        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan", timeout=seconds)
+        if not share:
+            await conn.execute(_CUSTOM_PLANS, timeout=seconds)
+            return None
+        name: str = await conn.fetchval(_EXPORT, timeout=seconds)
+    return name
+
+
+async def join_snapshot(conn: asyncpg.Connection, snapshot: str, seconds: float) -> None:
+    """Make this (new, REPEATABLE READ) transaction see exactly the exported `snapshot`, so
+    statements on two connections read the same state; custom plans as above."""
+    if not _SNAPSHOT_NAME.fullmatch(snapshot):  # spliced into SQL: PostgreSQL's own name only
+        raise ValueError(f"not a snapshot name: {snapshot!r}")
+    with timed(seconds):
+        await conn.execute(
+            f"SET TRANSACTION SNAPSHOT '{snapshot}'; {_CUSTOM_PLANS}", timeout=seconds
+        )
 
 
 async def count_matches(
@@ -166,13 +194,15 @@ async def fetch_page(
     built: BuiltQuery | None,
     query: SearchQuery,
     *,
-    fuzzy_used: bool,
+    fuzzy_below: int,
     candidate_limit: int,
     after: PostgresPosition | None,
     size: int,
     seconds: float,
 ) -> list[PageRow]:
-    """Up to `size` rows after `after` in (score DESC, title_norm, content_id) order."""
+    """Up to `size` rows after `after` in (score DESC, title_norm, content_id) order; typo-
+    tolerant title matches are candidates when full text finds fewer than `fuzzy_below`
+    documents (the rule of count_matches, decided here too so the page need not wait)."""
     keyset: tuple[Any, ...] = (
         (after.score, after.title_norm, after.content_id) if after else (None, None, None)
     )
@@ -189,7 +219,7 @@ async def fetch_page(
             built.fuzzy,
             *_filters(query),
             candidate_limit,
-            fuzzy_used,
+            fuzzy_below,
             *keyset,
             size,
             highlight.TITLE_OPTIONS,

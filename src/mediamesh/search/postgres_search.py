@@ -1,8 +1,10 @@
 """The PostgreSQL query path: full-text search and suggestions (docs/SEARCH.md).
 
 `search` reads the match set's total and facets and one page of it in a single read-only
-REPEATABLE READ snapshot, so the counts and the page agree. Its cursor token is a keyset
-position (see search/cursor.py); search/service.py wraps it with the path's tag.
+REPEATABLE READ snapshot, so the counts and the page agree: at the same time on two pooled
+connections when the pool has one to spare (the second joins the first's exported
+snapshot), else one after the other on one. Its cursor token is a keyset position (see
+search/cursor.py); search/service.py wraps it with the path's tag.
 
 Counts are exact up to EXACT_COUNT_LIMIT matches. Counting a larger match set exactly
 reads every matching row (tens of milliseconds for "film" on 100,000 documents, growing
@@ -12,9 +14,15 @@ at most SAMPLE_ROWS rows, never below what the capped count saw, and `exact_coun
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
+from collections.abc import Awaitable, Callable
+
+import asyncpg
 
 from mediamesh.api.resources import Resources
+from mediamesh.errors import PostgresUnavailable
 from mediamesh.search import highlight, postgres_repository, query_text
 from mediamesh.search.cursor import (
     PostgresPosition,
@@ -23,12 +31,13 @@ from mediamesh.search.cursor import (
     fingerprint,
 )
 from mediamesh.search.models import SearchHit, SearchQuery, SearchResult, Suggestion
-from mediamesh.search.postgres_repository import Counts, PageRow, by_count
+from mediamesh.search.postgres_repository import BuiltQuery, Counts, PageRow, by_count
 from mediamesh.storage.postgres import translated_errors
 
 SUGGEST_CANDIDATES = 200
-EXACT_COUNT_LIMIT = 5_000
+EXACT_COUNT_LIMIT = 2_000
 SAMPLE_ROWS = 10_000
+SECOND_CONNECTION_WAIT = 0.05
 
 
 async def search(resources: Resources, query: SearchQuery) -> SearchResult:
@@ -42,36 +51,52 @@ async def search(resources: Resources, query: SearchQuery) -> SearchResult:
     parsed = query_text.parse(query.q)
     mark = fingerprint(query, parsed.text)
     after = decode_position(query.cursor, mark) if query.cursor else None
+    fuzzy_below = settings.search_typo_fallback_below if parsed.typo_tolerant else 0
+    pool = resources.pool
     with translated_errors(settings.database_url), postgres_repository.timed(timeout):
         async with (
-            resources.pool.acquire(timeout=timeout) as conn,
+            pool.acquire(timeout=timeout) as conn,
             conn.transaction(isolation="repeatable_read", readonly=True),
         ):
-            await postgres_repository.prefer_custom_plans(conn, timeout)
+            # The page does not depend on the counts: with a connection to spare, it is read
+            # on a second one, in the same snapshot, while this one counts.
+            snapshot = await postgres_repository.prefer_custom_plans(
+                conn, timeout, share=_spare_connection(pool)
+            )
             built = None
             if not parsed.is_empty:
                 built = await postgres_repository.build_query(conn, parsed, timeout)
-            fuzzy_below = settings.search_typo_fallback_below if parsed.typo_tolerant else 0
-            counts = await postgres_repository.count_matches(
-                conn, built, query, fuzzy_below, EXACT_COUNT_LIMIT + 1, timeout
-            )
-            exact = counts.total <= EXACT_COUNT_LIMIT
-            if not exact:
-                percent = sample_percent(counts.catalog_rows)
-                sampled = await postgres_repository.sample_matches(
-                    conn, built, query, counts.fuzzy_used, percent, timeout
+
+            async def read_page(on: asyncpg.Connection) -> list[PageRow]:
+                return await postgres_repository.fetch_page(
+                    on,
+                    built,
+                    query,
+                    fuzzy_below=fuzzy_below,
+                    candidate_limit=settings.search_candidate_limit,
+                    after=after,
+                    size=query.limit + 1,
+                    seconds=timeout,
                 )
-                counts, exact = estimated(counts, sampled, percent), percent >= 100
-            rows = await postgres_repository.fetch_page(
-                conn,
-                built,
-                query,
-                fuzzy_used=counts.fuzzy_used,
-                candidate_limit=settings.search_candidate_limit,
-                after=after,
-                size=query.limit + 1,
-                seconds=timeout,
-            )
+
+            counting = _counts(conn, built, query, fuzzy_below, timeout)
+            if snapshot is None:
+                (counts, exact), rows = await counting, await read_page(conn)
+            else:
+                # both run to the end (each within its timeout) before the snapshot's
+                # transaction ends; then the first failure is raised
+                counted, elsewhere = await asyncio.gather(
+                    counting,
+                    _in_snapshot(pool, snapshot, read_page, timeout),
+                    return_exceptions=True,
+                )
+                if isinstance(counted, BaseException):
+                    raise counted
+                if isinstance(elsewhere, BaseException):
+                    raise elsewhere
+                counts, exact = counted
+                # no connection came free in time after all: the page is read here
+                rows = await read_page(conn) if elsewhere is None else elsewhere
     page = rows[: query.limit]
     next_cursor = None
     if len(rows) > query.limit and page:
@@ -87,6 +112,56 @@ async def search(resources: Resources, query: SearchQuery) -> SearchResult:
         source="postgres",
         exact_counts=exact,
     )
+
+
+async def _counts(
+    conn: asyncpg.Connection,
+    built: BuiltQuery | None,
+    query: SearchQuery,
+    fuzzy_below: int,
+    seconds: float,
+) -> tuple[Counts, bool]:
+    """The match set's total and facets, and whether they are exact."""
+    counts = await postgres_repository.count_matches(
+        conn, built, query, fuzzy_below, EXACT_COUNT_LIMIT + 1, seconds
+    )
+    if counts.total <= EXACT_COUNT_LIMIT:
+        return counts, True
+    percent = sample_percent(counts.catalog_rows)
+    sampled = await postgres_repository.sample_matches(
+        conn, built, query, counts.fuzzy_used, percent, seconds
+    )
+    return estimated(counts, sampled, percent), percent >= 100
+
+
+def _spare_connection(pool: asyncpg.Pool) -> bool:
+    """Whether the pool has a connection that no request holds (idle, or not opened yet)."""
+    idle: int = pool.get_idle_size()
+    opened: int = pool.get_size()
+    return idle > 0 or opened < pool.get_max_size()
+
+
+async def _in_snapshot(
+    pool: asyncpg.Pool,
+    snapshot: str,
+    read: Callable[[asyncpg.Connection], Awaitable[list[PageRow]]],
+    seconds: float,
+) -> list[PageRow] | None:
+    """`read` on a second pooled connection, in the exported `snapshot` (whose transaction
+    stays open until this returns); None when no connection comes free within
+    SECOND_CONNECTION_WAIT seconds (a busy pool: waiting longer while holding one would
+    let requests that each hold one wait on each other)."""
+    async with contextlib.AsyncExitStack() as held:
+        try:
+            wait = min(seconds, SECOND_CONNECTION_WAIT)
+            other = await held.enter_async_context(pool.acquire(timeout=wait))
+        except PostgresUnavailable as exc:  # the pool turns its TimeoutError into this
+            if isinstance(exc.__cause__, TimeoutError):
+                return None
+            raise
+        async with other.transaction(isolation="repeatable_read", readonly=True):
+            await postgres_repository.join_snapshot(other, snapshot, seconds)
+            return await read(other)
 
 
 def sample_percent(catalog_rows: float | None) -> float:

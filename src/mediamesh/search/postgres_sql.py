@@ -109,10 +109,14 @@ SAMPLE_MATCHES = _sampled(
 )
 
 # Ranking on a bounded candidate set: at most $8 title matches, $8 document matches and
-# ($9) $8 typo-tolerant title matches; only those are scored, where they are read (the
-# score is a function of the row, so a document found by two tiers is one UNION row).
-# The title tier comes first so a title match is never lost when the query matches more
-# than $8 documents. Only the page's rows are read again, for their text and highlights.
+# $8 typo-tolerant title matches (when full text finds fewer than $9, as COUNT_MATCHES
+# decides: the page does not wait for the count); only those are scored, where they are
+# read (the score is a function of the row, so a document found by two tiers is one UNION
+# row). The title tier comes first so a title match is never lost when the query matches
+# more than $8 documents. Its document condition (for exclusions) is written so that no
+# index can serve it: the planner read a prefix's title matches through the document index,
+# computing to_tsvector(title) for each of its matches (2-3x slower than the title index).
+# Only the page's rows are read again, for their text and highlights.
 # score = 0.6 * ts_rank_cd (weights D 0.1, C 0.2, B 0.4, A 1.0; normalised to rank/(rank+1))
 #       + 0.4 * trigram similarity(title, query words)
 # $10..$12 = keyset position (score, title_norm, content_id) of the previous page's last row.
@@ -123,14 +127,17 @@ _SCORED = """d.content_id, d.title_norm,
 PAGE = f"""
 WITH candidates AS (
     (SELECT {_SCORED} FROM search_documents d
-     WHERE to_tsvector({CONFIG}, d.title) @@ $1::tsquery AND d.document @@ $1::tsquery
+     WHERE to_tsvector({CONFIG}, d.title) @@ $1::tsquery AND (d.document @@ $1::tsquery) IS TRUE
        AND {_FILTERS} LIMIT $8)
     UNION
     (SELECT {_SCORED} FROM search_documents d
      WHERE d.document @@ $1::tsquery AND {_FILTERS} LIMIT $8)
     UNION
     (SELECT {_SCORED} FROM search_documents d
-     WHERE $9::boolean AND $3 <> '' AND d.title_norm %> $3 AND {_NOT_EXCLUDED} AND {_FILTERS}
+     WHERE $3 <> '' AND (SELECT count(*) FROM
+                             (SELECT FROM search_documents d WHERE d.document @@ $1::tsquery
+                                AND {_FILTERS} LIMIT $9) few) < $9
+       AND d.title_norm %> $3 AND {_NOT_EXCLUDED} AND {_FILTERS}
      LIMIT $8)
 ),
 page AS (
