@@ -3,6 +3,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -63,6 +65,35 @@ async def test_one_json_line_per_request_without_secrets(
 def test_formatter_masks_bearer_keys_in_messages() -> None:
     record = logging.makeLogRecord({"msg": "got Authorization: Bearer s3cret", "levelno": 20})
     assert "s3cret" not in JSONFormatter().format(record)
+
+
+_LOG_IN_A_THREAD = """
+import logging, threading
+from mediamesh.observability import logs
+logs.configure("info")
+logs.request_id.set("rid-1")
+logging.getLogger("mediamesh.test").info("%s lines", 2, extra={"n": 1})
+logging.getLogger("mediamesh.test").info("bye")
+print(sorted(t.name for t in threading.enumerate() if t is not threading.main_thread()))
+"""
+
+
+def test_served_logs_are_written_by_a_thread_and_flushed_at_exit() -> None:
+    """`mediamesh serve`'s logging: formatted in the caller (the request id is the caller's),
+    written by a thread (a blocked stdout must not stall the event loop), every line out by
+    the time the process exits."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOG_IN_A_THREAD], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.splitlines()
+    threads = [line for line in out if line.startswith("[")]
+    assert threads and threads[0] != "[]"  # the writer thread
+    entries = [json.loads(line) for line in out if line.startswith("{")]
+    assert [(e["msg"], e["requestId"], e.get("n")) for e in entries] == [
+        ("2 lines", "rid-1", 1),
+        ("bye", "rid-1", None),
+    ]
 
 
 async def test_search_metrics_show_the_outbox_and_dynamodb_reads(

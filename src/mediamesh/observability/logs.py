@@ -6,11 +6,14 @@ headers, and `redact` masks anything that looks like a bearer key in messages.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import queue
 import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from logging.handlers import QueueHandler, QueueListener
 from typing import Any
 
 import orjson
@@ -46,9 +49,20 @@ class JSONFormatter(logging.Formatter):
 
 
 def configure(level: str = "info") -> None:
-    """Send every logger's records to stdout as JSON lines (used by `mediamesh serve`)."""
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JSONFormatter())
+    """Send every logger's records to stdout as JSON lines (used by `mediamesh serve`).
+
+    Records are formatted where they are logged (the request id is a context variable) and
+    written by a thread of their own: a write to stdout can block (a full pipe, the kernel
+    throttling a writer of dirty pages), and one line per request must never stall the event
+    loop serving the requests. The queue is flushed at exit."""
+    writer = logging.StreamHandler(sys.stdout)
+    writer.setFormatter(logging.Formatter("%(message)s"))
+    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    handler = QueueHandler(lines)
+    handler.setFormatter(JSONFormatter())  # QueueHandler.prepare() formats in the caller
+    listener = QueueListener(lines, writer)
+    listener.start()
+    atexit.register(listener.stop)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
