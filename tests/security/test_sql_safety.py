@@ -54,6 +54,9 @@ def _built_from_variables(statement: ast.expr) -> bool:
 REVIEWED = {
     ("storage/postgres.py", "ensure_database"): "database name from DATABASE_URL, quoted",
     ("storage/postgres.py", "drop_database"): "database name from DATABASE_URL, quoted",
+    # SET TRANSACTION SNAPSHOT takes no bind parameter; the name is pg_export_snapshot()'s
+    # answer on our own other connection, checked to be hex digits and dashes first
+    ("search/postgres_repository.py", "join_snapshot"): "snapshot name from PostgreSQL, checked",
 }
 
 
