@@ -66,8 +66,12 @@ class Settings(BaseSettings):
     cache_tier_order: str = Field(
         default="dynamodb,redis", pattern=r"^(dynamodb|redis)(,(dynamodb|redis))?$"
     )
-    memory_cache_ttl_seconds: Annotated[float, Field(ge=0, le=60)] = 2.0
+    memory_cache_ttl_seconds: Annotated[float, Field(ge=0, le=60)] = 5.0
     memory_cache_max_entries: Annotated[int, Field(ge=1, le=1_000_000)] = 1024
+    # past its TTL a near-cache copy is still served this long (never past the list's own
+    # expiry) while one request refreshes it: a list idle for a few seconds then asked for
+    # by many clients at once is not read from the next tier by all of them
+    memory_cache_stale_seconds: Annotated[float, Field(ge=0, le=3600)] = 60.0
     # per-tier read budgets: a tier slower than this is skipped (counted as a timeout)
     cache_dynamodb_timeout_seconds: Annotated[float, Field(gt=0, le=10)] = 0.3
     cache_redis_timeout_seconds: Annotated[float, Field(gt=0, le=10)] = 0.2

@@ -71,7 +71,11 @@ def build_service(resources: Resources) -> DiscoveryService:
     return DiscoveryService(
         chain=chain,
         key=lambda kind, query: ListKey.of(kind, query, formula_version),
-        near=NearCache(settings.memory_cache_max_entries, settings.memory_cache_ttl_seconds),
+        near=NearCache(
+            settings.memory_cache_max_entries,
+            settings.memory_cache_ttl_seconds,
+            settings.memory_cache_stale_seconds,
+        ),
         refresh=RefreshAhead(
             chain,
             lead_seconds=lambda key: (
