@@ -138,21 +138,10 @@ async def count_matches(
 ) -> Counts:
     """Total and facets of the match set's first `cap` rows (`built` None: browse the
     filters); the whole match set when `total` < `cap`."""
-    with timed(seconds):
-        if built is None:
-            row = await conn.fetchrow(sql.BROWSE_COUNT, *_filters(query), cap, timeout=seconds)
-        else:
-            row = await conn.fetchrow(
-                sql.COUNT_MATCHES,
-                built.tsquery,
-                built.excluded,
-                built.fuzzy,
-                *_filters(query),
-                fuzzy_below,
-                cap,
-                timeout=seconds,
-            )
-    return _counts(row)
+    if built is None:
+        return await _counted(conn, sql.BROWSE_COUNT, (*_filters(query), cap), seconds)
+    args = (*_matching(built, query), fuzzy_below, cap)
+    return await _counted(conn, sql.COUNT_MATCHES, args, seconds)
 
 
 async def sample_matches(
@@ -164,20 +153,22 @@ async def sample_matches(
     seconds: float,
 ) -> Counts:
     """Total and facets of the matches among a random `percent` of the table's pages."""
+    if built is None:
+        return await _counted(conn, sql.BROWSE_SAMPLE, (*_filters(query), percent), seconds)
+    args = (*_matching(built, query), fuzzy_used, percent)
+    return await _counted(conn, sql.SAMPLE_MATCHES, args, seconds)
+
+
+def _matching(built: BuiltQuery, query: SearchQuery) -> tuple[object, ...]:
+    """The leading arguments of the match statements: the query's terms, then its filters."""
+    return (built.tsquery, built.excluded, built.fuzzy, *_filters(query))
+
+
+async def _counted(
+    conn: asyncpg.Connection, statement: str, args: tuple[object, ...], seconds: float
+) -> Counts:
     with timed(seconds):
-        if built is None:
-            row = await conn.fetchrow(sql.BROWSE_SAMPLE, *_filters(query), percent, timeout=seconds)
-        else:
-            row = await conn.fetchrow(
-                sql.SAMPLE_MATCHES,
-                built.tsquery,
-                built.excluded,
-                built.fuzzy,
-                *_filters(query),
-                fuzzy_used,
-                percent,
-                timeout=seconds,
-            )
+        row = await conn.fetchrow(statement, *args, timeout=seconds)
     return _counts(row)
 
 
