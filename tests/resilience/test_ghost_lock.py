@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from mediamesh.cache.lock import ComputeLock, GuardedLock
 from mediamesh.cache.metrics import ChainMetrics
 from mediamesh.errors import RedisUnavailable
 from mediamesh.resilience.breaker import CircuitBreaker, State
+from mediamesh.storage.redis_failures import redis_failures
 
 
 class GhostLock:
@@ -70,3 +73,11 @@ async def test_the_lock_goes_through_the_redis_breaker() -> None:
     assert store.calls == 2  # two timeouts opened the breaker; three were refused at once
     assert breaker.state is State.OPEN and breaker.short_circuits == 3
     assert metrics.lock_errors == 5
+
+
+def test_a_closed_transport_inside_a_redis_call_is_an_outage() -> None:
+    """uvloop raises RuntimeError when redis-py writes to a connection the server reset
+    while it reconnected (seen in the fault suite's "redis refused"): a Redis outage, so the
+    lock and the tiers fall back, not a 500."""
+    with pytest.raises(RedisUnavailable, match="RuntimeError"), redis_failures("taking a lock"):
+        raise RuntimeError("unable to perform operation on <TCPTransport closed=True>")

@@ -14,7 +14,9 @@ from mediamesh.errors import RedisUnavailable
 def redis_failures(doing: str) -> Iterator[None]:
     try:
         yield
-    except (RedisError, OSError) as exc:
+    # RuntimeError: uvloop's "unable to perform operation on <TCPTransport closed=True>",
+    # raised through redis-py when the server resets the connection while it reconnects
+    except (RedisError, OSError, RuntimeError) as exc:
         raise RedisUnavailable(
             f"Redis failed while {doing} ({type(exc).__name__}: {exc}); check REDIS_URL"
         ) from exc
