@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from mediamesh.cache.metrics import ChainMetrics
 from mediamesh.cache.rate_limited_log import RateLimitedLog
@@ -14,6 +15,7 @@ from mediamesh.errors import DependencyError, RedisUnavailable
 from mediamesh.resilience.breaker import CircuitBreaker
 from mediamesh.resilience.guards import guarded
 
+T = TypeVar("T")
 _reporter = RateLimitedLog(logging.getLogger(__name__))
 
 
@@ -40,21 +42,14 @@ class GuardedLock:
         self._budget = budget
 
     async def acquire(self, name: str, ttl_seconds: float) -> str | None:
-        return await guarded(
-            self._breaker,
-            self._budget,
-            lambda: self._lock.acquire(name, ttl_seconds),
-            (RedisUnavailable,),
-            RedisUnavailable,
-        )
+        return await self._guarded(lambda: self._lock.acquire(name, ttl_seconds))
 
     async def release(self, name: str, token: str) -> None:
-        await guarded(
-            self._breaker,
-            self._budget,
-            lambda: self._lock.release(name, token),
-            (RedisUnavailable,),
-            RedisUnavailable,
+        await self._guarded(lambda: self._lock.release(name, token))
+
+    async def _guarded(self, call: Callable[[], Awaitable[T]]) -> T:
+        return await guarded(
+            self._breaker, self._budget, call, (RedisUnavailable,), RedisUnavailable
         )
 
 
