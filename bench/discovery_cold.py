@@ -23,11 +23,12 @@ import asyncpg
 
 from mediamesh.catalog.loader import batches, open_sample, parse_lines
 from mediamesh.catalog.service import upsert_items
-from mediamesh.discovery import ranking_sql, simulation_repository
+from mediamesh.discovery.events import simulation_repository
+from mediamesh.discovery.events.simulation import CHUNK_EVENTS, SimulationPlan
 from mediamesh.discovery.models import LIST_SIZE, ListContentType, ListKind, ListQuery
-from mediamesh.discovery.ranking import RankingParams, compute_list
-from mediamesh.discovery.simulation import CHUNK_EVENTS, SimulationPlan
-from mediamesh.discovery.windows import HOUR, current_hour, trending_window
+from mediamesh.discovery.ranking import sql as ranking_sql
+from mediamesh.discovery.ranking.compute import RankingParams, compute_list
+from mediamesh.discovery.ranking.windows import HOUR, current_hour, trending_window
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.migrations import migrate

@@ -48,7 +48,7 @@ from yarl import URL
 
 from bench import dataset
 from mediamesh.devstack import dynamodb_local
-from mediamesh.search.dynamodb_item import IndexedDocument, to_item
+from mediamesh.search.dynamodb.item import IndexedDocument, to_item
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
 from mediamesh.storage.dynamodb.provisioning import create_table

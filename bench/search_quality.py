@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from mediamesh.api.app import create_app
+from mediamesh.app.factory import create_app
 from mediamesh.catalog.loader import load_sample
 from mediamesh.devstack import dynamodb_local
 from mediamesh.settings import Settings

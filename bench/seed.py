@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from mediamesh.catalog.loader import load_sample
-from mediamesh.discovery import simulation_repository
-from mediamesh.discovery.simulation import CHUNK_EVENTS, SimulationPlan
+from mediamesh.discovery.events import simulation_repository
+from mediamesh.discovery.events.simulation import CHUNK_EVENTS, SimulationPlan
 from mediamesh.storage import postgres
 
 

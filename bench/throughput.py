@@ -14,7 +14,7 @@ import httpx
 
 from bench.stack import WRITE_KEY, BenchStack, server_command, serving
 from mediamesh.devstack.dynamodb_local import free_port
-from mediamesh.search.dynamodb_item import IndexedDocument, to_item
+from mediamesh.search.dynamodb.item import IndexedDocument, to_item
 from mediamesh.storage import postgres
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
 from mediamesh.storage.dynamodb.tables import tables_from_settings

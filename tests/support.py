@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from mediamesh.api.app import Service, create_app
+from mediamesh.app.factory import Service, create_app
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
 from mediamesh.storage.dynamodb.provisioning import create_table

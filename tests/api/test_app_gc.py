@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 
-from mediamesh.api.app import create_app
+from mediamesh.app.factory import create_app
 from mediamesh.settings import Settings
 
 

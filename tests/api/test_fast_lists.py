@@ -1,4 +1,4 @@
-"""The lists' fast path (api/fast_lists.py) answers near-cache hits exactly as the FastAPI
+"""The lists' fast path (discovery/fast_lists.py) answers near-cache hits exactly as the FastAPI
 route does — same status, headers and bytes — and leaves everything else to the route."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from starlette.types import ASGIApp, Message, Scope
 
-from mediamesh.api.app import MediaMeshAPI
-from mediamesh.api.fast_lists import parse_query
+from mediamesh.app.factory import MediaMeshAPI
+from mediamesh.discovery.fast_lists import parse_query
 from mediamesh.discovery.models import ListContentType, ListQuery
 from mediamesh.observability.logs import JSONFormatter
 from mediamesh.settings import Settings

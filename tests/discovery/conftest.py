@@ -13,9 +13,9 @@ import pytest
 
 from mediamesh.catalog.models import CatalogItem
 from mediamesh.catalog.service import upsert_items
-from mediamesh.discovery.event_writer import EventWriter
-from mediamesh.discovery.events import AcceptedTimes, EventIn
-from mediamesh.discovery.ingestion import ingest
+from mediamesh.discovery.events.ingestion import ingest
+from mediamesh.discovery.events.models import AcceptedTimes, EventIn
+from mediamesh.discovery.events.writer import EventWriter
 from mediamesh.storage import postgres
 from tests.conftest import Stack
 

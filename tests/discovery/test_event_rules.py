@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mediamesh.discovery.events import AcceptedTimes, Engagement, EventIn, EventType, checked
+from mediamesh.discovery.events.models import AcceptedTimes, Engagement, EventIn, EventType, checked
 from mediamesh.errors import InvalidInput
 from mediamesh.settings import Settings
 

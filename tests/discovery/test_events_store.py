@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import orjson
 
-from mediamesh.discovery import events_repository
-from mediamesh.discovery.event_writer import EventWriter
-from mediamesh.discovery.events_repository import Batch
+from mediamesh.discovery.events import repository as events_repository
+from mediamesh.discovery.events.repository import Batch
+from mediamesh.discovery.events.writer import EventWriter
 from tests.discovery.conftest import Catalog
 
 NOW = datetime.now(UTC).replace(minute=30, second=0, microsecond=0) - timedelta(hours=1)

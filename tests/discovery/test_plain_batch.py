@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mediamesh.discovery.events import EventBatch
-from mediamesh.discovery.plain_batch import plain_batch_size
+from mediamesh.discovery.events.models import EventBatch
+from mediamesh.discovery.events.plain_batch import plain_batch_size
 
 EVENT = {"contentId": "c1", "type": "view", "occurredAt": "2031-03-10T10:30:00Z", "userId": "u"}
 

@@ -12,13 +12,14 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from mediamesh.catalog.service import delete_item
-from mediamesh.discovery import ranking_repository, ranking_sql
-from mediamesh.discovery.event_writer import EventWriter
-from mediamesh.discovery.events import EventIn
-from mediamesh.discovery.ingestion import ingest
+from mediamesh.discovery.events.ingestion import ingest
+from mediamesh.discovery.events.models import EventIn
+from mediamesh.discovery.events.writer import EventWriter
 from mediamesh.discovery.models import ListContentType, ListKind, ListQuery, RankedItem, Stats
-from mediamesh.discovery.ranking import RankingParams, compute_list
-from mediamesh.discovery.windows import popular_window, trending_window
+from mediamesh.discovery.ranking import repository as ranking_repository
+from mediamesh.discovery.ranking import sql as ranking_sql
+from mediamesh.discovery.ranking.compute import RankingParams, compute_list
+from mediamesh.discovery.ranking.windows import popular_window, trending_window
 from tests.discovery.conftest import NOW, TIMES, AddEvents, Catalog
 
 PARAMS = RankingParams(

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from mediamesh.discovery.ranking import RankingParams
+from mediamesh.discovery.ranking.compute import RankingParams
 from mediamesh.settings import Settings
 
 DEFAULTS = RankingParams.from_settings(Settings())

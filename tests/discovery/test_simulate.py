@@ -14,7 +14,7 @@ from mediamesh.catalog.models import CatalogItem
 from mediamesh.catalog.service import upsert_items
 from mediamesh.cli.main import app
 from mediamesh.discovery.models import ListKind, ListQuery
-from mediamesh.discovery.ranking import RankingParams, compute_list
+from mediamesh.discovery.ranking.compute import RankingParams, compute_list
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.migrations import migrate

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from mediamesh.discovery.windows import (
+from mediamesh.discovery.ranking.windows import (
     current_hour,
     popular_window,
     trending_day_bounds,

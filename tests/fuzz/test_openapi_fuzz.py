@@ -2,7 +2,7 @@
 whole app (discovery + search), valid and invalid inputs, writes with a valid key.
 
 Checks: no 5xx; the status code, content type and body match what the document declares
-(errors are documented as our `Error` shape, api/openapi_errors.py). Bounded and
+(errors are documented as our `Error` shape, http/openapi_errors.py). Bounded and
 deterministic: a fixed number of examples per operation, derandomized.
 
 The app runs in schemathesis's ASGI portal (its own thread and event loop), over a database
@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mediamesh.api.app import create_app
+from mediamesh.app.factory import create_app
 from mediamesh.settings import Settings, load_settings
 from mediamesh.storage import postgres
 from mediamesh.storage.migrations import migrate

@@ -14,8 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mediamesh.errors import InvalidInput
-from mediamesh.search import cursor, dynamodb_cursor, dynamodb_ranking, highlight, query_text
+from mediamesh.search import cursor, highlight
+from mediamesh.search.dynamodb import cursor as dynamodb_cursor
+from mediamesh.search.dynamodb import ranking as dynamodb_ranking
 from mediamesh.search.models import SearchQuery
+from mediamesh.search.postgres import query_text
 from mediamesh.search.words import words
 
 settings.register_profile("mediamesh-fuzz", max_examples=300, derandomize=True, deadline=None)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mediamesh.api.resources import Resources
+from mediamesh.app.resources import Resources
 from mediamesh.errors import DynamoDBUnavailable, PostgresUnavailable
 from mediamesh.resilience.breakers import Breakers
 from mediamesh.search import service

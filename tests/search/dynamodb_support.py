@@ -9,10 +9,10 @@ from typing import Any
 
 import asyncpg
 
-from mediamesh.api.resources import Resources, open_resources
+from mediamesh.app.resources import Resources, open_resources
 from mediamesh.catalog.models import ContentType
-from mediamesh.search import index_repository
 from mediamesh.search.documents import SearchDocument
+from mediamesh.search.indexing import repository as index_repository
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mediamesh.api.resources import Resources
+from mediamesh.app.resources import Resources
 from mediamesh.errors import (
     DynamoDBError,
     DynamoDBUnavailable,

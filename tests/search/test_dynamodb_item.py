@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from mediamesh.search import dynamodb_ranking, words
-from mediamesh.search.dynamodb_index_store import RetryPolicy, send_with_retries
-from mediamesh.search.dynamodb_item import (
+from mediamesh.search import words
+from mediamesh.search.dynamodb import ranking as dynamodb_ranking
+from mediamesh.search.dynamodb.index_store import RetryPolicy, send_with_retries
+from mediamesh.search.dynamodb.item import (
     MAX_ITEM_BYTES,
     IndexedDocument,
     from_item,

@@ -10,10 +10,10 @@ import pytest
 
 from mediamesh.devstack import dynamodb_local
 from mediamesh.errors import DynamoDBUnavailable, InvalidInput
-from mediamesh.search.dynamodb_index_store import SearchIndexWriter, WriteRequest
-from mediamesh.search.dynamodb_item import IndexedDocument, to_item
-from mediamesh.search.dynamodb_metrics import DynamoDBSearchMetrics
-from mediamesh.search.dynamodb_search import search, search_with_report
+from mediamesh.search.dynamodb.index_store import SearchIndexWriter, WriteRequest
+from mediamesh.search.dynamodb.item import IndexedDocument, to_item
+from mediamesh.search.dynamodb.metrics import DynamoDBSearchMetrics
+from mediamesh.search.dynamodb.search import search, search_with_report
 from mediamesh.search.models import SearchQuery, SearchResult
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client

@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from mediamesh.api.resources import Resources
+from mediamesh.app.resources import Resources
 from mediamesh.devstack import dynamodb_local
 from mediamesh.search import runtime
-from mediamesh.search.outbox import BatchOutcome, OutboxRelay
-from mediamesh.search.outbox_repository import LOCK_CLASS
+from mediamesh.search.indexing.outbox import BatchOutcome, OutboxRelay
+from mediamesh.search.indexing.outbox_repository import LOCK_CLASS
 from mediamesh.settings import Settings
 from tests.conftest import Stack
 from tests.search.dynamodb_support import (

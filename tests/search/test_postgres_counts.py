@@ -1,4 +1,4 @@
-"""Counts of large match sets on the PostgreSQL path (search/postgres_search.py): exact up to
+"""Counts of large match sets on the PostgreSQL path (search/postgres/search.py): exact up to
 the cap, then estimated from a sample of the table and flagged `countsExact: false`.
 
 The films hold ~33,000 matches of "film"; the cap and sample size are lowered here so the
@@ -12,8 +12,8 @@ import asyncpg
 import httpx
 import pytest
 
-from mediamesh.search import postgres_search
-from mediamesh.search.postgres_repository import Counts
+from mediamesh.search.postgres import search as postgres_search
+from mediamesh.search.postgres.repository import Counts
 from mediamesh.settings import Settings
 from tests.search.search_api import search
 

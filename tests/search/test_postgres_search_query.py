@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from mediamesh.search import postgres_repository
-from mediamesh.search.query_text import parse
+from mediamesh.search.postgres import repository as postgres_repository
+from mediamesh.search.postgres.query_text import parse
 from tests.conftest import Stack
 
 

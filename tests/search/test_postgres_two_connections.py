@@ -1,5 +1,5 @@
 """The PostgreSQL path reads the counts and the page on two pooled connections at once, in one
-exported snapshot (search/postgres_search.py); on one connection when none is spare."""
+exported snapshot (search/postgres/search.py); on one connection when none is spare."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import asyncpg
 import httpx
 import pytest
 
-from mediamesh.search import postgres_repository, postgres_search
+from mediamesh.search.postgres import repository as postgres_repository
+from mediamesh.search.postgres import search as postgres_search
 from mediamesh.settings import Settings
 from tests.search.search_api import document, ids, put, search, word
 from tests.support import api_client

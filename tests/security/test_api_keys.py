@@ -11,8 +11,8 @@ import fastapi.routing
 import pytest
 from fastapi.dependencies.models import Dependant
 
-from mediamesh.api.app import create_app
-from mediamesh.api.auth import require_api_key, require_read_key
+from mediamesh.app.factory import create_app
+from mediamesh.http.auth import require_api_key, require_read_key
 from mediamesh.observability.logs import JSONFormatter
 from mediamesh.settings import Settings, load_settings
 from tests.support import WRITE_HEADERS, api_client

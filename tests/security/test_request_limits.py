@@ -10,8 +10,8 @@ import orjson
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from mediamesh.api.body_limit import BodySizeLimit
 from mediamesh.catalog.loader import open_sample
+from mediamesh.http.body_limit import BodySizeLimit
 from mediamesh.settings import Settings, load_settings
 from tests.support import WRITE_HEADERS, api_client
 

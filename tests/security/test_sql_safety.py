@@ -6,7 +6,7 @@ tsquery parser that can raise.
    UPPER_CASE names is how identifiers and tunables are spliced in; a variable is not).
 2. Dynamically: any text a user can type, through the real PostgreSQL path, is answered
    with a 200, never a tsquery syntax error (websearch_to_tsquery and the quoted-lexeme
-   prefix query accept anything; see search/postgres_sql.py).
+   prefix query accept anything; see search/postgres/sql.py).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ REVIEWED = {
     ("storage/postgres.py", "drop_database"): "database name from DATABASE_URL, quoted",
     # SET TRANSACTION SNAPSHOT takes no bind parameter; the name is pg_export_snapshot()'s
     # answer on our own other connection, checked to be hex digits and dashes first
-    ("search/postgres_repository.py", "join_snapshot"): "snapshot name from PostgreSQL, checked",
+    ("search/postgres/repository.py", "join_snapshot"): "snapshot name from PostgreSQL, checked",
 }
 
 

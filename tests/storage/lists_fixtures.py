@@ -10,9 +10,9 @@ import orjson
 
 from mediamesh.discovery.cached_list import CachedList, Entry, ListKey
 from mediamesh.discovery.models import ListContentType, ListKind, ListQuery
+from mediamesh.discovery.tiers.dynamodb import DynamoDBListStore
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
-from mediamesh.storage.dynamodb.list_store import DynamoDBListStore
 from mediamesh.storage.dynamodb.tables import tables_from_settings
 
 VERSION = "1.test"

@@ -10,9 +10,9 @@ import redis.asyncio as aioredis
 
 from mediamesh.cache.tier import MISS
 from mediamesh.discovery.cached_list import ListKey
+from mediamesh.discovery.tiers.redis import RedisListStore, encode
 from mediamesh.settings import Settings
 from mediamesh.storage import redis as redis_client
-from mediamesh.storage.redis_list_store import RedisListStore, encode
 from mediamesh.storage.redis_lock import RedisLock
 from tests.conftest import Stack
 from tests.storage.lists_fixtures import VERSION, a_key, a_list

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from mediamesh.api.app import Service
+from mediamesh.app.factory import Service
 from mediamesh.settings import Settings
 from mediamesh.web.assets import bundle
 from tests.support import api_client

@@ -6,8 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from mediamesh.api.auth import require_api_key
-from mediamesh.api.write_guard import postgres_write
 from mediamesh.catalog import service
 from mediamesh.catalog.models import (
     CatalogBatch,
@@ -16,6 +14,8 @@ from mediamesh.catalog.models import (
     ContentId,
     Status,
 )
+from mediamesh.http.auth import require_api_key
+from mediamesh.http.write_guard import postgres_write
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"], dependencies=[Depends(require_api_key)])
 

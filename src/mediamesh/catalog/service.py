@@ -11,8 +11,8 @@ import asyncpg
 from mediamesh.catalog import repository
 from mediamesh.catalog.models import CatalogItem, ContentType, Status
 from mediamesh.errors import InvalidInput, NotFound
-from mediamesh.search import index_repository
 from mediamesh.search.documents import SearchDocument
+from mediamesh.search.indexing import repository as index_repository
 
 
 async def upsert_items(pool: asyncpg.Pool, items: Sequence[CatalogItem]) -> int:

@@ -9,8 +9,8 @@ import typer
 from mediamesh.cli.progress import progress_bar
 from mediamesh.cli.runtime import fail, out, settings
 from mediamesh.cli.runtime import run as run_async
-from mediamesh.discovery import simulation_repository as repository
-from mediamesh.discovery.simulation import CHUNK_EVENTS, SimulationPlan
+from mediamesh.discovery.events import simulation_repository as repository
+from mediamesh.discovery.events.simulation import CHUNK_EVENTS, SimulationPlan
 from mediamesh.storage import postgres
 
 app = typer.Typer(help="Engagement events.", no_args_is_help=True)

@@ -6,9 +6,9 @@ import typer
 
 from mediamesh.cli.progress import progress_bar
 from mediamesh.cli.runtime import dynamodb, out, run, settings
-from mediamesh.search import outbox_repository
-from mediamesh.search.dynamodb_index_store import SearchIndexWriter
-from mediamesh.search.index_rebuild import RebuildReport, prune_orphans, rebuild
+from mediamesh.search.dynamodb.index_store import SearchIndexWriter
+from mediamesh.search.indexing import outbox_repository
+from mediamesh.search.indexing.rebuild import RebuildReport, prune_orphans, rebuild
 from mediamesh.storage import postgres
 from mediamesh.storage.dynamodb.tables import tables_from_settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from mediamesh.api.app import DEFAULT_PORTS, Service, create_app
+from mediamesh.app.factory import DEFAULT_PORTS, Service, create_app
 from mediamesh.cli.runtime import fail, settings
 from mediamesh.observability import logs
 

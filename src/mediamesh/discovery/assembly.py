@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from mediamesh.api.resources import Resources
+from mediamesh.app.resources import Resources
 from mediamesh.cache.background import BackgroundTasks
 from mediamesh.cache.chain import CacheChain
 from mediamesh.cache.guarded_tier import GuardedTier
@@ -18,17 +18,17 @@ from mediamesh.cache.tier import Tier
 from mediamesh.discovery.cached_list import CachedList, ListKey
 from mediamesh.discovery.list_source import ListSource
 from mediamesh.discovery.models import ListKind
-from mediamesh.discovery.ranking import RankingParams
+from mediamesh.discovery.ranking.compute import RankingParams
 from mediamesh.discovery.refresh_ahead import RefreshAhead
 from mediamesh.discovery.service import DiscoveryService
+from mediamesh.discovery.takedown_feed import RedisTakedownStore
 from mediamesh.discovery.takedowns import RecentTakedowns
+from mediamesh.discovery.tiers.dynamodb import DynamoDBListStore
+from mediamesh.discovery.tiers.redis import RedisListStore
 from mediamesh.errors import ConfigError
 from mediamesh.resilience.guards import postgres_read
 from mediamesh.settings import Settings
-from mediamesh.storage.dynamodb.list_store import DynamoDBListStore
-from mediamesh.storage.redis_list_store import RedisListStore
 from mediamesh.storage.redis_lock import RedisLock
-from mediamesh.storage.redis_takedown_store import RedisTakedownStore
 
 # takedown announcements are off the hot path: they may take longer than a read
 TAKEDOWN_BUDGET_FACTOR = 5

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import asyncpg
 
 from mediamesh.cache.jitter import jittered_ttl
-from mediamesh.discovery import ranking
 from mediamesh.discovery.cached_list import CachedList, ListKey, build_list
 from mediamesh.discovery.models import ListKind
-from mediamesh.discovery.ranking import RankingParams
+from mediamesh.discovery.ranking import compute as ranking
+from mediamesh.discovery.ranking.compute import RankingParams
 
 
 class ListSource:

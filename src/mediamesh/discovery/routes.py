@@ -16,7 +16,7 @@ from mediamesh.discovery.rendering import RenderedList
 from mediamesh.discovery.service import DiscoveryService
 
 router = APIRouter(prefix="/v1/discovery", tags=["discovery"])
-# the parameters' rules, also applied by the fast path (api/fast_lists.py)
+# the parameters' rules, also applied by the fast path (discovery/fast_lists.py)
 DEFAULT_LIMIT = 20
 CATEGORY_MAX_LENGTH = 100
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
@@ -90,7 +90,7 @@ async def _serve(request: Request, kind: ListKind, query: ListQuery, limit: int)
 
 
 def list_headers(rendered: RenderedList, max_age: int) -> dict[str, str]:
-    """The headers of a list answer, 200 or 304 (api/fast_lists.py sends the same)."""
+    """The headers of a list answer, 200 or 304 (discovery/fast_lists.py sends the same)."""
     if rendered.stale:  # PostgreSQL failed: the last good copy (docs/OPERATIONS.md)
         return {
             "Cache-Control": "max-age=0, must-revalidate",

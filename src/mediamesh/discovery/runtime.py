@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from mediamesh.api.resources import Resources
+from mediamesh.app.resources import Resources
 from mediamesh.discovery.assembly import build_service
 from mediamesh.discovery.service import DiscoveryService
 from mediamesh.errors import DependencyError

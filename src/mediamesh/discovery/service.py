@@ -19,10 +19,10 @@ from mediamesh.discovery.cached_list import CachedList, ListKey
 from mediamesh.discovery.models import ListContentType, ListKind, ListQuery
 from mediamesh.discovery.refresh_ahead import RefreshAhead
 from mediamesh.discovery.rendering import RenderedList, render, with_source
+from mediamesh.discovery.takedown_feed import RedisTakedownStore
 from mediamesh.discovery.takedowns import RecentTakedowns
+from mediamesh.discovery.tiers.redis import RedisListStore
 from mediamesh.errors import DependencyError
-from mediamesh.storage.redis_list_store import RedisListStore
-from mediamesh.storage.redis_takedown_store import RedisTakedownStore
 
 log = logging.getLogger(__name__)
 

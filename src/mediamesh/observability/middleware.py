@@ -1,6 +1,6 @@
 """Per request: a request id (taken from X-Request-ID or made, and returned), one JSON log
 line, and the request metrics. A pure ASGI middleware: no body buffering on the hot path.
-`RequestLog` is shared with the lists' fast path (api/fast_lists.py), which answers in front
+`RequestLog` is shared with the lists' fast path (discovery/fast_lists.py), which answers in front
 of this middleware and must leave the same trace."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The breakers of a running service, one per tier, created once with its clients
-(api/resources.py) and shared by everything that calls the tier.
+(app/resources.py) and shared by everything that calls the tier.
 
 Each tier has its own breaker even when two share a store (DynamoDB lists and DynamoDB
 search): their budgets differ, and one failing table must not close the other path.

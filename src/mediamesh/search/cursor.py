@@ -18,7 +18,7 @@ import orjson
 
 from mediamesh.errors import InvalidInput
 from mediamesh.search.models import SearchQuery
-from mediamesh.search.query_text import storable
+from mediamesh.search.postgres.query_text import storable
 
 Path = Literal["dynamodb", "postgres"]
 _TAGS: dict[Path, str] = {"dynamodb": "d", "postgres": "p"}

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from mediamesh.api.auth import require_api_key
-from mediamesh.api.write_guard import postgres_write
 from mediamesh.catalog.models import ContentId, ContentType, ShortText
-from mediamesh.search import indexing, service
+from mediamesh.http.auth import require_api_key
+from mediamesh.http.write_guard import postgres_write
+from mediamesh.search import service
 from mediamesh.search.cursor import MAX_CURSOR_CHARS
 from mediamesh.search.documents import MAX_BATCH_DOCUMENTS, SearchDocument, SearchDocumentFields
+from mediamesh.search.indexing import service as indexing
 from mediamesh.search.models import MAX_LIMIT, MAX_QUERY_LENGTH, SearchQuery, SearchResult
 
 router = APIRouter(prefix="/v1/search", tags=["search"])

@@ -11,9 +11,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mediamesh.api.resources import Resources
-from mediamesh.search.dynamodb_index_store import SearchIndexWriter
-from mediamesh.search.outbox import OutboxRelay, RelayPolicy
+from mediamesh.app.resources import Resources
+from mediamesh.search.dynamodb.index_store import SearchIndexWriter
+from mediamesh.search.indexing.outbox import OutboxRelay, RelayPolicy
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
 
 # The relay's writes are background work (BatchWriteItem bodies up to 25 x 400 KB), not the

@@ -33,12 +33,14 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from mediamesh.api.resources import Resources
+from mediamesh.app.resources import Resources
 from mediamesh.errors import DynamoDBError, InvalidInput, PostgresUnavailable
 from mediamesh.resilience.guards import dynamodb_read, postgres_read
-from mediamesh.search import cursor, dynamodb_search, postgres_search
+from mediamesh.search import cursor
+from mediamesh.search.dynamodb import search as dynamodb_search
 from mediamesh.search.models import SearchQuery, SearchResult, Suggestion
-from mediamesh.search.query_text import clean
+from mediamesh.search.postgres import search as postgres_search
+from mediamesh.search.postgres.query_text import clean
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,108 @@
+"""The FastAPI application factory: one app per service, or every route on one port."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Literal
+
+from fastapi import Depends, FastAPI
+from starlette.types import Receive, Scope, Send
+
+from mediamesh.app import health
+from mediamesh.app.resources import open_resources
+from mediamesh.catalog import routes as catalog_routes
+from mediamesh.discovery import metrics as discovery_metrics
+from mediamesh.discovery import routes as discovery_routes
+from mediamesh.discovery import runtime as discovery_runtime
+from mediamesh.discovery.events import routes as event_routes
+from mediamesh.discovery.fast_lists import FastLists
+from mediamesh.http import errors, openapi_errors, security
+from mediamesh.http.auth import require_read_key
+from mediamesh.http.responses import JSON
+from mediamesh.observability import routes as observability_routes
+from mediamesh.observability.metrics import Metrics
+from mediamesh.observability.middleware import RequestContext
+from mediamesh.search import metrics as search_metrics
+from mediamesh.search import routes as search_routes
+from mediamesh.search import runtime as search_runtime
+from mediamesh.settings import Settings
+from mediamesh.storage.dynamodb.tables import tables_from_settings
+from mediamesh.web import routes as web_routes
+
+Service = Literal["discovery", "search", "all"]
+DEFAULT_PORTS: dict[Service, int] = {"all": 8080, "discovery": 8081, "search": 8082}
+# public unless MEDIAMESH_READ_API_KEYS is set (write routes add require_api_key themselves)
+READS = [Depends(require_read_key)]
+
+
+class MediaMeshAPI(FastAPI):
+    """FastAPI with the lists' fast path in front of everything, framework and middleware:
+    near-cache hits of the lists are answered without them (see discovery/fast_lists.py)."""
+
+    fast_lists: FastLists | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fast = self.fast_lists
+        if fast is None or scope["type"] != "http" or not await fast.answer(scope, send):
+            await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings, service: Service = "all", *, freeze_gc: bool = False) -> FastAPI:
+    """`freeze_gc`: for a process that serves this one app until it exits (`mediamesh
+    serve`): what start-up made (modules, botocore's models, clients) is moved out of the
+    garbage collector's reach, since a full collection over it stalled every request for
+    100-190 ms on a loaded machine; never in tests, which build many apps in one process."""
+    tables = tables_from_settings(settings)
+    required = {
+        "discovery": tables.discovery(),
+        "search": (tables.search_index,),
+        "all": tables.all(),
+    }[service]
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            resources = await stack.enter_async_context(open_resources(settings, required))
+            app.state.resources = resources
+            metrics.register_collector(lambda: observability_routes.pool_collector(resources.pool))
+            discovery_metrics.register_breakers(metrics, resources.breakers)
+            if service in ("discovery", "all"):
+                app.state.discovery = await stack.enter_async_context(
+                    discovery_runtime.running(resources)
+                )
+                discovery_metrics.register_chain(metrics, app.state.discovery.metrics)
+            if service in ("search", "all"):
+                app.state.search = await stack.enter_async_context(
+                    search_runtime.running(resources)
+                )
+                search_metrics.register(metrics, app.state.search)
+            if freeze_gc:
+                gc.collect()  # freeze what is alive, not start-up's garbage
+                gc.freeze()
+            yield
+
+    app = MediaMeshAPI(
+        title=f"MediaMesh {service}",
+        version="0.1.0",
+        lifespan=lifespan,
+        default_response_class=JSON,
+    )
+    metrics = Metrics()
+    app.state.metrics = metrics
+    app.add_middleware(RequestContext, metrics=metrics)
+    security.install(app, settings)  # body size limit, CORS
+    errors.install(app)
+    openapi_errors.install(app)
+    app.include_router(health.router)
+    app.include_router(observability_routes.router)
+    app.include_router(web_routes.router)  # the explorer page at /, for every service
+    if service in ("discovery", "all"):
+        app.include_router(discovery_routes.router, dependencies=READS)
+        app.include_router(event_routes.router)
+        app.include_router(catalog_routes.router)
+        app.fast_lists = FastLists(app.state, metrics, settings)
+    if service in ("search", "all"):
+        app.include_router(search_routes.router, dependencies=READS)
+    return app

@@ -1,0 +1,207 @@
+"""Engagement events in PostgreSQL: raw rows, the view-dedup table and the rollups.
+
+Batches are stored by `store` in one statement (one implicit transaction), so the raw events
+and the rollups commit together and the rollups always equal what the raw events say. Rows
+are locked in one global order (dedup keys, then hourly, then daily, each sorted by key), so
+concurrent statements queue behind each other instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+import asyncpg
+
+from mediamesh.discovery.events.models import EventType, KnownPartitions, months_between
+from mediamesh.discovery.ranking.repository import postgres_failures
+
+# The smallint stored in engagement_events.event_type (see migration 0003).
+CODES = {EventType.VIEW: 1, EventType.LIKE: 2, EventType.COMPLETE: 3}
+_VIEW = CODES[EventType.VIEW]
+_PARTITION_LOCK = 0x6D6D_6576  # "mmev": serialises partition creation between processes
+
+
+def _counted(batch: str) -> str:
+    """WITH clauses over `batch` (item_id, event_type, occurred_at, user_id): `first_views`
+    records first views in engagement_view_dedup, `counted` lists what the rollups count."""
+    return f"""
+first_views AS (
+    INSERT INTO engagement_view_dedup (bucket, item_id, user_id)
+    SELECT DISTINCT date_trunc('hour', occurred_at, 'UTC'), item_id, user_id
+    FROM {batch} WHERE event_type = {_VIEW} AND user_id IS NOT NULL
+    ORDER BY 1, 2, 3
+    ON CONFLICT DO NOTHING
+    RETURNING bucket, item_id
+),
+counted AS (
+    SELECT date_trunc('hour', occurred_at, 'UTC') AS bucket, item_id, event_type FROM {batch}
+    WHERE event_type <> {_VIEW} OR user_id IS NULL
+    UNION ALL
+    SELECT bucket, item_id, {_VIEW} FROM first_views
+)"""
+
+
+_PER_HOUR = f"""
+SELECT bucket, item_id,
+       (count(*) FILTER (WHERE event_type = {_VIEW}))::int AS views,
+       (count(*) FILTER (WHERE event_type = {CODES[EventType.LIKE]}))::int AS likes,
+       (count(*) FILTER (WHERE event_type = {CODES[EventType.COMPLETE]}))::int AS completes
+FROM counted GROUP BY bucket, item_id ORDER BY bucket, item_id
+"""
+
+
+def count_per_hour(source: str, into: str | None = None) -> str:
+    """SQL that records first views in engagement_view_dedup and counts what the rollups
+    count, per (UTC hour, item): every like and complete, every view without a userId, and a
+    userId's view of an item only if it is the first of that hour. `source` yields
+    (item_id, event_type, occurred_at, user_id); the counts are returned, or inserted `into`
+    a table of (bucket, item_id, views, likes, completes)."""
+    head = f"""
+WITH batch AS (SELECT item_id, event_type, occurred_at, user_id FROM {source}),{_counted("batch")}
+"""
+    insert = f"INSERT INTO {into} (bucket, item_id, views, likes, completes)\n" if into else ""
+    return f"{head}{insert}{_PER_HOUR}"
+
+
+def upsert_rollups(source: str) -> tuple[str, str]:
+    """The hourly and the daily upsert from `source` rows (bucket, item_id, views, likes,
+    completes), one per (bucket, item_id); run them in this order."""
+    update = (
+        "ON CONFLICT (bucket, item_id) DO UPDATE SET views = r.views + EXCLUDED.views, "
+        "likes = r.likes + EXCLUDED.likes, completes = r.completes + EXCLUDED.completes"
+    )
+    hourly = f"""
+INSERT INTO engagement_hourly AS r (bucket, item_id, views, likes, completes)
+SELECT bucket, item_id, views, likes, completes FROM {source} ORDER BY bucket, item_id
+{update}"""
+    daily = f"""
+INSERT INTO engagement_daily AS r (bucket, item_id, views, likes, completes)
+SELECT (bucket AT TIME ZONE 'UTC')::date, item_id, sum(views), sum(likes), sum(completes)
+FROM {source} GROUP BY 1, 2 ORDER BY 1, 2
+{update}"""
+    return hourly, daily
+
+
+_UPSERT_HOURLY, _UPSERT_DAILY = upsert_rollups("hours")
+
+# Batches as JSON text (request bodies as they came, on the fast path), each with its own
+# clock: resolve the contentIds, check every event (a known, not deleted item; a type;
+# occurredAt, default its batch's $2, within its batch's [$3, $4]) and store the batches
+# whose events all pass: raw events, first views, rollups. Counting merges the batches, so a
+# rollup row is written once per statement however many batches touch it. PostgreSQL
+# completes the writing WITH clauses that the final SELECT does not read from the last to
+# the first: `hourly` (which reads the dedup insert through `hours`), then `daily`.
+_STORE = f"""
+WITH events AS (
+    SELECT b.batch, b.now, b.oldest, b.newest, e.*
+    FROM unnest($1::jsonb[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[])
+             WITH ORDINALITY AS b(body, now, oldest, newest, batch),
+         jsonb_to_recordset(b.body -> 'events')
+             AS e("contentId" text, type text, "occurredAt" timestamptz, "userId" text)
+),
+items AS (  -- each contentId once: batches name far fewer items than they have events
+    SELECT content_id, item_id FROM catalog_items
+    WHERE content_id IN (SELECT "contentId" FROM events) AND status <> 'deleted'
+),
+parsed AS (
+    SELECT e.batch, i.item_id,
+           CASE e.type WHEN 'view' THEN {_VIEW} WHEN 'like' THEN {CODES[EventType.LIKE]}
+                       WHEN 'complete' THEN {CODES[EventType.COMPLETE]} END AS event_type,
+           coalesce(e."occurredAt", e.now) AS occurred_at, e."userId" AS user_id,
+           e.oldest, e.newest
+    FROM events e LEFT JOIN items i ON i.content_id = e."contentId"
+),
+verdicts AS (
+    SELECT batch, count(*) AS events,
+           bool_and(item_id IS NOT NULL AND event_type IS NOT NULL
+                    AND occurred_at BETWEEN oldest AND newest) AS passed
+    FROM parsed GROUP BY batch
+),
+accepted AS (
+    SELECT item_id, event_type, occurred_at, user_id FROM parsed
+    WHERE batch IN (SELECT batch FROM verdicts WHERE passed)
+),
+raw AS (
+    INSERT INTO engagement_events (item_id, event_type, occurred_at, user_id)
+    SELECT item_id, event_type, occurred_at, user_id FROM accepted
+),{_counted("accepted")},
+hours AS ({_PER_HOUR}),
+daily AS ({_UPSERT_DAILY}),
+hourly AS ({_UPSERT_HOURLY})
+SELECT batch, events, passed FROM verdicts
+"""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Events as JSON text, {"events": [{contentId, type, occurredAt?, userId?}, ...]}, and
+    the clock they are checked against: occurredAt defaults to `now` and must be within
+    [`oldest`, `newest`]."""
+
+    events_json: str
+    now: datetime
+    oldest: datetime
+    newest: datetime
+
+
+async def item_ids(conn: asyncpg.Connection, content_ids: Iterable[str]) -> dict[str, int]:
+    """contentId → item_id for the ids that exist and are not deleted."""
+    with postgres_failures("looking up event items"):
+        rows = await conn.fetch(
+            "SELECT content_id, item_id FROM catalog_items "
+            "WHERE content_id = ANY($1::text[]) AND status <> 'deleted'",
+            list(set(content_ids)),
+        )
+    return {row["content_id"]: row["item_id"] for row in rows}
+
+
+async def store(pool: asyncpg.Pool, batches: Sequence[Batch]) -> list[int | None]:
+    """Store the batches whose events all pass, each with its rollup counts, in one
+    statement (one transaction); returns, per batch, how many events it stored, once
+    committed, or None for a batch stored not at all: an unknown or deleted contentId, a bad
+    type or an occurredAt outside its window, or a value PostgreSQL cannot read (e.g.
+    30 February). Raises PostgresUnavailable.
+    """
+    columns = (
+        [b.events_json for b in batches],
+        [b.now for b in batches],
+        [b.oldest for b in batches],
+        [b.newest for b in batches],
+    )
+    with postgres_failures("storing engagement events"):
+        try:
+            async with pool.acquire() as conn:
+                rows = await conn.fetch(_STORE, *columns)
+        except asyncpg.DataError:
+            if len(batches) == 1:
+                return [None]
+            # find the unreadable one(s): the others are stored on their own
+            return [(await store(pool, [batch]))[0] for batch in batches]
+    stored = {row["batch"]: int(row["events"]) for row in rows if row["passed"]}
+    return [stored.get(number) for number in range(1, len(batches) + 1)]
+
+
+async def ensure_partitions(
+    pool: asyncpg.Pool, known: KnownPartitions, first: datetime, last: datetime
+) -> None:
+    """Make sure the monthly raw-event partitions from `first` to `last` exist. DDL runs only
+    for months this process has not confirmed yet, under an advisory lock so that two
+    processes never create the same partition at once."""
+    missing = known.missing(months_between(first, last))
+    if not missing:
+        return
+    with postgres_failures("creating event partitions"):
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _PARTITION_LOCK)
+            await conn.execute(
+                "SELECT mediamesh_ensure_event_partitions($1, $2)",
+                _midnight(min(missing)),
+                _midnight(max(missing)),
+            )
+    known.add(missing)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)

@@ -1,0 +1,199 @@
+"""Bulk synthetic engagement, generated inside PostgreSQL (`mediamesh events simulate`).
+
+Events are drawn by SQL (`random()` after `setseed`, so a seed repeats a run exactly on the
+same catalog) into a temporary table, then stored with the same dedup and rollup SQL as the
+events endpoint, so the rollups stay exactly what the raw events say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from mediamesh.discovery.events.repository import count_per_hour, upsert_rollups
+from mediamesh.discovery.events.simulation import SimulationPlan
+from mediamesh.discovery.ranking.repository import postgres_failures
+from mediamesh.errors import InvalidInput
+
+# Two independent random orders of the published items (an episode counts as published
+# only if its program is): `steady` ranks long-term popularity, `buzz` the recent hits.
+_PREPARE = """
+CREATE TEMP TABLE IF NOT EXISTS sim_ranks (
+    buzz boolean, rank integer, item_id bigint, PRIMARY KEY (buzz, rank));
+CREATE TEMP TABLE IF NOT EXISTS sim_chunk (
+    item_id bigint, event_type smallint, occurred_at timestamptz, user_id text);
+CREATE TEMP TABLE IF NOT EXISTS sim_hourly (
+    bucket timestamptz, item_id bigint, views integer, likes integer, completes integer);
+TRUNCATE sim_ranks, sim_chunk, sim_hourly;
+"""
+
+_RANKS = """
+WITH published AS (
+    SELECT c.item_id, c.content_id FROM catalog_items c
+    LEFT JOIN catalog_items p ON p.content_id = c.program_id
+    WHERE c.status = 'published' AND (c.program_id IS NULL OR p.status = 'published')
+)
+INSERT INTO sim_ranks (buzz, rank, item_id)
+SELECT false, row_number() OVER (ORDER BY md5($1 || 'steady' || content_id)), item_id
+FROM published
+UNION ALL
+SELECT true, row_number() OVER (ORDER BY md5($1 || 'buzz' || content_id)), item_id
+FROM published
+"""
+
+# Ranks ~ Zipf(1): floor(exp(U·ln(n+1))) puts P(rank = r) close to proportional to 1/r.
+# Steady events are spread over the span with density rising towards now (age = span·U^1.5),
+# buzz events decay exponentially with a 10 h mean inside the last 48 h.
+_GENERATE = """
+INSERT INTO sim_chunk (item_id, event_type, occurred_at, user_id)
+SELECT r.item_id,
+       CASE WHEN g.kind < $3 THEN 1 WHEN g.kind < $3 + $4 THEN 3 ELSE 2 END,
+       $5::timestamptz - make_interval(secs => CASE
+           WHEN g.buzz THEN least(-ln(1 - g.t) * 36000, 172800, $6)
+           ELSE $6 * power(g.t, 1.5) END),
+       CASE WHEN g.has_user < $7
+            THEN 'sim-user-' || floor(exp(g.u * ln($8::float8 + 1)))::int END
+FROM (
+    SELECT random() < $9 AS buzz, floor(exp(random() * ln($2::float8 + 1)))::int AS rank,
+           random() AS t, random() AS kind, random() AS has_user, random() AS u
+    FROM generate_series(1, $1)
+) AS g
+JOIN sim_ranks r ON r.buzz = g.buzz AND r.rank = g.rank
+"""
+
+_STORE = [
+    "INSERT INTO engagement_events (item_id, event_type, occurred_at, user_id) "
+    "SELECT item_id, event_type, occurred_at, user_id FROM sim_chunk",
+    count_per_hour("sim_chunk", into="sim_hourly"),
+    *upsert_rollups("sim_hourly"),
+    "TRUNCATE sim_chunk, sim_hourly",
+]
+
+
+async def prepare(conn: asyncpg.Connection, seed: int) -> int:
+    """Rank the published items for this seed; returns how many there are."""
+    with postgres_failures("preparing the simulation"):
+        await conn.execute(_PREPARE)
+        await conn.execute(_RANKS, str(seed))
+        count: int = await conn.fetchval("SELECT count(*) FROM sim_ranks WHERE NOT buzz")
+    return count
+
+
+@dataclass(frozen=True)
+class SimulationRun:
+    id: int
+    plan: SimulationPlan
+    chunk_size: int
+    chunks_done: int
+
+    @property
+    def events_done(self) -> int:
+        return min(self.plan.events, self.chunks_done * self.chunk_size)
+
+
+async def start_run(
+    conn: asyncpg.Connection, plan: SimulationPlan, chunk_size: int
+) -> SimulationRun:
+    """Record a new run (nothing stored yet)."""
+    with postgres_failures("recording the simulation"):
+        run_id: int = await conn.fetchval(
+            "INSERT INTO engagement_simulations (events, days, seed, chunk_size, planned_at)"
+            " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            plan.events,
+            plan.days,
+            plan.seed,
+            chunk_size,
+            plan.now,
+        )
+    return SimulationRun(run_id, plan, chunk_size, 0)
+
+
+async def unfinished_run(conn: asyncpg.Connection) -> SimulationRun | None:
+    """The latest run that was interrupted, if any: its plan as it was started."""
+    with postgres_failures("reading the simulations"):
+        row = await conn.fetchrow(
+            "SELECT * FROM engagement_simulations WHERE finished_at IS NULL"
+            " ORDER BY id DESC LIMIT 1"
+        )
+    if row is None:
+        return None
+    plan = SimulationPlan(
+        events=row["events"], days=row["days"], seed=row["seed"], now=row["planned_at"]
+    )
+    return SimulationRun(row["id"], plan, row["chunk_size"], row["chunks_done"])
+
+
+async def finish_run(conn: asyncpg.Connection, run: SimulationRun) -> None:
+    with postgres_failures("recording the simulation"):
+        await conn.execute(
+            "UPDATE engagement_simulations SET finished_at = now() WHERE id = $1", run.id
+        )
+
+
+async def simulate(
+    conn: asyncpg.Connection, run: SimulationRun, on_chunk: Callable[[int], object]
+) -> int:
+    """Store the chunks of `run` not stored yet (all of a new run's), calling `on_chunk` with
+    each chunk's size, then mark it finished; returns how many items are published."""
+    plan = run.plan
+    items = await prepare(conn, plan.seed)
+    if items == 0:
+        raise InvalidInput("no published items: load a catalog first (`mediamesh load --sample`)")
+    await ensure_partitions(conn, plan.start, plan.now)
+    for number, size in plan.chunks(run.chunk_size):
+        if number >= run.chunks_done:
+            await add_chunk(conn, run, items, number, size)
+            on_chunk(size)
+    await finish_run(conn, run)
+    await refresh_statistics(conn)
+    return items
+
+
+async def add_chunk(
+    conn: asyncpg.Connection, run: SimulationRun, items: int, chunk: int, size: int
+) -> None:
+    """Generate and store `size` events (chunk number `chunk`) and count the chunk as done
+    in the run, in one transaction: a chunk is either stored and counted, or neither."""
+    plan = run.plan
+    with postgres_failures("storing simulated events"):
+        async with conn.transaction():
+            done = await conn.fetchval(
+                "UPDATE engagement_simulations SET chunks_done = chunks_done + 1"
+                " WHERE id = $1 AND chunks_done = $2 RETURNING chunks_done",
+                run.id,
+                chunk,
+            )
+            if done is None:  # another process resumed the same run: never store twice
+                raise InvalidInput(
+                    f"simulation {run.id} moved on in another process; not storing chunk {chunk}"
+                )
+            await conn.execute("SELECT setseed($1)", plan.chunk_seed(chunk))
+            await conn.execute(
+                _GENERATE,
+                size,
+                items,
+                plan.view_share,
+                plan.complete_share,
+                plan.now,
+                plan.days * 86_400.0,
+                plan.user_share,
+                plan.users,
+                plan.buzz_share,
+            )
+            for statement in _STORE:
+                await conn.execute(statement)
+
+
+async def ensure_partitions(conn: asyncpg.Connection, start: datetime, end: datetime) -> None:
+    with postgres_failures("creating event partitions"):
+        await conn.execute("SELECT mediamesh_ensure_event_partitions($1, $2)", start, end)
+
+
+async def refresh_statistics(conn: asyncpg.Connection) -> None:
+    """ANALYZE the rollups after a bulk load: with the planner's statistics still describing
+    empty tables, the first list computation picks a plan that runs for seconds."""
+    with postgres_failures("analyzing the rollups"):
+        await conn.execute("ANALYZE engagement_hourly, engagement_daily")

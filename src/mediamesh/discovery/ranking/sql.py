@@ -1,0 +1,173 @@
+"""The ranking SQL text and its arguments (pure; ranking_repository runs it).
+
+Every aggregate yields (item_id, score_micro, views, likes, completes) per item from the
+rollups only. Scores travel as integer micro-units: each hourly bucket's contribution is
+rounded to 1e-6 before summing, so the sum is exact and independent of the order PostgreSQL
+adds rows in; equal scores are truly equal and the contentId tie-break always applies.
+Parameters: $1..$3 the view, like and complete weights; $4..$9 the ranked select's (below);
+$10 on the window's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mediamesh.discovery.ranking.windows import PopularWindow, TrendingWindow, trending_day_bounds
+
+_WEIGHTED = "($1::float8 * views + $2::float8 * likes + $3::float8 * completes)"
+_DECAY = "($11::float8[])[1 + (date_part('epoch', $10::timestamptz - bucket) / 3600)::int]"
+_SUMS = "sum(views) AS views, sum(likes) AS likes, sum(completes) AS completes"
+
+# $10 the newest hour, $11 the decay per age in hours, $12 the oldest hour: one range scan.
+TRENDING = f"""
+SELECT item_id, sum(round({_DECAY} * {_WEIGHTED} * 1e6)::bigint)::bigint AS score_micro, {_SUMS}
+FROM engagement_hourly WHERE bucket >= $12 AND bucket <= $10 {{eligible}}
+GROUP BY item_id
+"""
+
+# The same for the candidate items $13 only: the window's range scan again, with a hashed
+# membership test per row, but aggregating only the candidates' rows. ($12 is unused but
+# keeps the parameters of TRENDING.)
+TRENDING_FOR_ITEMS = f"""
+SELECT item_id, sum(round({_DECAY} * {_WEIGHTED} * 1e6)::bigint)::bigint AS score_micro, {_SUMS}
+FROM engagement_hourly
+WHERE bucket >= $12 AND bucket <= $10 AND item_id = ANY($13::bigint[])
+GROUP BY item_id
+"""
+
+# An upper bound of every item's trending score from the daily rollup ($8 first day,
+# $9 each day's largest decay, $10 last day), plus $11 micro-units of slack for rounding.
+TRENDING_BOUND = f"""
+SELECT item_id,
+       (ceil(sum(($9::float8[])[1 + (bucket - $8::date)] * {_WEIGHTED}) * 1e6) + $11)::bigint
+           AS score_micro
+FROM engagement_daily WHERE bucket >= $8 AND bucket <= $10 {{eligible}}
+GROUP BY item_id
+"""
+
+# $10/$11 whole days, $12/$13 hourly buckets to add, $14..$17 two hourly ranges to subtract
+# (see windows.PopularWindow): mostly the daily rollup, a few hours of the hourly one.
+POPULAR = f"""
+SELECT item_id, round(($1::float8 * sum(views) + $2::float8 * sum(likes)
+                       + $3::float8 * sum(completes)) * 1e6)::bigint AS score_micro, {_SUMS}
+FROM (
+    SELECT item_id, views, likes, completes FROM engagement_daily
+    WHERE bucket >= $10 AND bucket < $11
+    UNION ALL
+    SELECT item_id, views, likes, completes FROM engagement_hourly
+    WHERE bucket >= $12 AND bucket < $13
+    UNION ALL
+    SELECT item_id, -views, -likes, -completes FROM engagement_hourly
+    WHERE (bucket >= $14 AND bucket < $15) OR (bucket >= $16 AND bucket < $17)
+) AS in_window
+WHERE true {{eligible}}
+GROUP BY item_id
+"""
+
+# Published items the filters allow ($4 type, $5 category, $6 language; NULL: any), read
+# from the narrow catalog_items_ranking_idx. It filters the rollup rows before they are
+# aggregated (a hash semi-join): PostgreSQL cannot estimate how many items an aggregate
+# yields, and filtering its output picked a nested loop of one index probe per item.
+_ELIGIBLE = """
+    AND item_id IN (
+        SELECT item_id FROM catalog_items
+        WHERE status = 'published'
+          AND ($4::text IS NULL OR content_type = $4)
+          AND ($5::text IS NULL OR category = $5)
+          AND ($6::text IS NULL OR language = $6))"""
+
+# The ranked list around {aggregate}: $7 candidates, $8 episode cap, $9 list size. Only the
+# best $7 scored items (ties at the cut included) are joined to the catalog, checked
+# (published, program published, filters), capped and sorted in full.
+_RANKED = """
+WITH scored AS (SELECT * FROM ({aggregate}) AS aggregated WHERE score_micro > 0),
+cut AS (SELECT score_micro FROM scored ORDER BY score_micro DESC OFFSET $7 - 1 LIMIT 1),
+candidates AS (
+    SELECT * FROM scored WHERE score_micro >= coalesce((SELECT score_micro FROM cut), 0)
+),
+capped AS (
+    SELECT c.content_id, c.content_type, coalesce(c.program_id, c.content_id) AS program_id,
+           c.title, c.description, c.category, c.language,
+           s.score_micro, s.views, s.likes, s.completes,
+           row_number() OVER (PARTITION BY c.program_id
+                              ORDER BY s.score_micro DESC, c.content_id COLLATE "C") AS nth
+    FROM candidates s
+    JOIN catalog_items c ON c.item_id = s.item_id
+    LEFT JOIN catalog_items p ON p.content_id = c.program_id
+    WHERE c.status = 'published' AND (c.program_id IS NULL OR p.status = 'published')
+      AND ($4::text IS NULL OR c.content_type = $4)
+      AND ($5::text IS NULL OR c.category = $5)
+      AND ($6::text IS NULL OR c.language = $6)
+)
+SELECT f.was_cut, r.*
+FROM (SELECT count(*) > 0 AS was_cut FROM cut) AS f
+LEFT JOIN LATERAL (
+    SELECT * FROM capped WHERE content_type = 'PROGRAM' OR nth <= $8
+    ORDER BY score_micro DESC, content_id COLLATE "C"
+    LIMIT $9
+) AS r ON true
+"""
+
+# The pre-filter's candidates: the $7 best upper bounds (ties included) of the items the
+# filters allow, and the bound at the cut (NULL when fewer than $7 items have one, i.e.
+# nobody was left out). Echoing $4..$6 keeps one parameter list for filtered or not.
+_BOUNDED = """
+WITH scored AS ({bound}),
+cut AS (SELECT score_micro FROM scored ORDER BY score_micro DESC OFFSET $7 - 1 LIMIT 1)
+SELECT (SELECT score_micro FROM cut) AS cut,
+       array_agg(item_id) FILTER (
+           WHERE score_micro >= coalesce((SELECT score_micro FROM cut), 0)) AS item_ids,
+       $4::text AS content_type, $5::text AS category, $6::text AS language
+FROM scored
+"""
+
+
+def ranked(aggregate: str, filtered: bool) -> str:
+    """The ranking query around `aggregate`; `filtered` when type, category or language is."""
+    eligible = _ELIGIBLE if filtered else ""
+    return _RANKED.format(aggregate=aggregate.format(eligible=eligible))
+
+
+def bounded(bound: str, filtered: bool) -> str:
+    """Candidates by upper bound: $1..$7 as in `ranked`, the bound's own from $8. Unfiltered,
+    unpublished items may take a few of the places; the ranking drops them, and the
+    acceptance test (ranking_repository) notices when that leaves the list short."""
+    return _BOUNDED.format(bound=bound.format(eligible=_ELIGIBLE if filtered else ""))
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """Upper bounds to pick candidates, and the exact aggregate for a list of item ids."""
+
+    bound: str
+    bound_args: Sequence[object]
+    exact: str
+    exact_args: Sequence[object]  # the item ids are appended
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    sql: str
+    args: Sequence[object]
+    prefilter: Prefilter | None = None
+
+
+def trending(window: TrendingWindow, window_hours: int) -> Aggregate:
+    days = trending_day_bounds(window)
+    newest, decays = window.buckets[0], list(window.decays)
+    return Aggregate(
+        TRENDING,
+        [newest, decays, window.buckets[-1]],
+        Prefilter(
+            bound=TRENDING_BOUND,
+            bound_args=[days.first, list(days.decays), days.last, window_hours + 1],
+            exact=TRENDING_FOR_ITEMS,
+            exact_args=[newest, decays, window.buckets[-1]],
+        ),
+    )
+
+
+def popular(window: PopularWindow) -> Aggregate:
+    (early, late) = window.subtract
+    return Aggregate(POPULAR, [*window.days, *window.add, *early, *late])

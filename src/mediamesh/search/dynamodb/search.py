@@ -1,0 +1,155 @@
+"""The guide's "simple query" path: a search answered from the DynamoDB search index.
+
+Reads at most SEARCH_DYNAMODB_MAX_PAGES x SEARCH_DYNAMODB_PAGE_SIZE items per request
+(dynamodb_query_store) within SEARCH_DYNAMODB_TIMEOUT_SECONDS, keeps the unexpired items in
+which every query word is a whole word (accent- and case-insensitive), ranks them (title >
+tags > description, dynamodb_ranking) and pages through the ranked matches with an offset
+cursor. What it cannot do: stemming, phrases, typos, prefixes, or find a match outside the
+items its budget reads; `total` and the facets count only what the budget read. An empty
+result means "found nothing here": the orchestration then asks PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from mediamesh.app.resources import Resources
+from mediamesh.errors import DynamoDBUnavailable
+from mediamesh.search import words
+from mediamesh.search.dynamodb import cursor as dynamodb_cursor
+from mediamesh.search.dynamodb import ranking as dynamodb_ranking
+from mediamesh.search.dynamodb.item import from_item
+from mediamesh.search.dynamodb.metrics import METRICS, DynamoDBSearchMetrics
+from mediamesh.search.dynamodb.plan import build_plan
+from mediamesh.search.dynamodb.query_store import ReadReport, read_bounded
+from mediamesh.search.models import SearchHit, SearchQuery, SearchResult
+
+FACETS = ("contentType", "category", "language")
+
+
+async def search(
+    resources: Resources,
+    query: SearchQuery,
+    now: datetime,
+    metrics: DynamoDBSearchMetrics = METRICS,
+) -> SearchResult:
+    """Search the DynamoDB index; source="dynamodb". Raises InvalidInput for a foreign cursor
+    and DynamoDBError subclasses when DynamoDB is off, down, slow or refuses the request."""
+    result, report = await search_with_report(resources, query, now)
+    if report is not None:
+        metrics.record(report)
+    return result
+
+
+async def search_with_report(
+    resources: Resources, query: SearchQuery, now: datetime
+) -> tuple[SearchResult, ReadReport | None]:
+    """`search`, also returning what it read (None when the query has no words to match)."""
+    client, conn, settings = resources.dynamodb, resources.dynamodb_connection, resources.settings
+    if client is None or conn is None:
+        raise DynamoDBUnavailable("DynamoDB is not in use here (DYNAMODB_ENABLED=false)")
+    query_words = words.query_words(query.q)
+    print_ = dynamodb_cursor.fingerprint(query, query_words)
+    offset = dynamodb_cursor.decode(query.cursor, print_)
+    if not query_words:
+        return SearchResult(query.q, [], 0, {name: {} for name in FACETS}, None, "dynamodb"), None
+    spec = resources.tables.search_index
+    plan = build_plan(spec, query, query_words, now)
+    timeout = settings.search_dynamodb_timeout_seconds
+    try:
+        async with asyncio.timeout(timeout):
+            report = await read_bounded(
+                client,
+                conn,
+                spec,
+                plan,
+                settings.search_dynamodb_page_size,
+                settings.search_dynamodb_max_pages,
+            )
+    except TimeoutError as exc:
+        raise DynamoDBUnavailable(f"DynamoDB search took longer than {timeout} s") from exc
+
+    expires = int(now.timestamp())
+    found = [from_item(item) for item in report.items]
+    matches = [
+        (item, _score(item, query_words))
+        for item in found
+        if _still_matches(item, query, query_words, spec.ttl_attribute, expires)
+    ]
+    matches.sort(key=lambda m: (-m[1], m[0]["title"].casefold(), m[0]["contentId"]))
+    page = matches[offset : offset + query.limit]
+    more = offset + query.limit < len(matches)
+    return (
+        SearchResult(
+            query=query.q,
+            items=[_hit(item, score, query_words) for item, score in page],
+            total=len(matches),
+            facets=_facets([item for item, _ in matches]),
+            next_cursor=dynamodb_cursor.encode(offset + query.limit, print_) if more else None,
+            source="dynamodb",
+            complete=not report.budget_exhausted,
+        ),
+        report,
+    )
+
+
+def _still_matches(
+    item: dict[str, Any], query: SearchQuery, query_words: list[str], ttl: str, now: int
+) -> bool:
+    """The filter again, in code: DynamoDB already applied it, this guards every reader
+    against an index written by another version (and states the contract once more)."""
+    if not isinstance(item.get(ttl), int) or item[ttl] <= now:
+        return False
+    present = _words(item, "titleWords") | _words(item, "tagWords")
+    present |= _words(item, "descriptionWords")
+    return (
+        all(word in present for word in query_words)
+        and (not query.content_type or item.get("contentType") == query.content_type)
+        and (not query.category or item.get("category") == query.category)
+        and (not query.language or item.get("language") == query.language)
+        and (not query.tag or query.tag in item.get("tags", []))
+    )
+
+
+def _score(item: dict[str, Any], query_words: list[str]) -> float:
+    return dynamodb_ranking.score(
+        query_words,
+        _words(item, "titleWords"),
+        _words(item, "tagWords"),
+        _words(item, "descriptionWords"),
+        item["title"],
+    )
+
+
+def _hit(item: dict[str, Any], score: float, query_words: list[str]) -> SearchHit:
+    description = item.get("description", "")
+    return SearchHit(
+        content_id=item["contentId"],
+        content_type=item["contentType"],
+        title=item["title"],
+        description=description,
+        category=item.get("category"),
+        language=item.get("language"),
+        tags=list(item.get("tags", [])),
+        score=score,
+        highlights={
+            "title": dynamodb_ranking.highlight(item["title"], query_words),
+            "description": dynamodb_ranking.snippet(description, query_words),
+        },
+    )
+
+
+def _facets(items: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    facets: dict[str, dict[str, int]] = {}
+    for name in FACETS:
+        counts = Counter(str(item[name]) for item in items if item.get(name))
+        facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return facets
+
+
+def _words(item: dict[str, Any], attribute: str) -> set[str]:
+    value = item.get(attribute)
+    return value if isinstance(value, set) else set()

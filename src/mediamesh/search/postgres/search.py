@@ -1,0 +1,226 @@
+"""The PostgreSQL query path: full-text search and suggestions (docs/SEARCH.md).
+
+`search` reads the match set's total and facets and one page of it in a single read-only
+REPEATABLE READ snapshot, so the counts and the page agree: at the same time on two pooled
+connections when the pool has one to spare (the second joins the first's exported
+snapshot), else one after the other on one. Its cursor token is a keyset position (see
+search/cursor.py); search/service.py wraps it with the path's tag.
+
+Counts are exact up to EXACT_COUNT_LIMIT matches. Counting a larger match set exactly
+reads every matching row (tens of milliseconds for "film" on 100,000 documents, growing
+with the catalog), so beyond it the total and facets are estimated from a random sample of
+at most SAMPLE_ROWS rows, never below what the capped count saw, and `exact_counts` is False.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from mediamesh.app.resources import Resources
+from mediamesh.errors import PostgresUnavailable
+from mediamesh.search import highlight
+from mediamesh.search.cursor import (
+    PostgresPosition,
+    decode_position,
+    encode_position,
+    fingerprint,
+)
+from mediamesh.search.models import SearchHit, SearchQuery, SearchResult, Suggestion
+from mediamesh.search.postgres import query_text
+from mediamesh.search.postgres import repository as postgres_repository
+from mediamesh.search.postgres.repository import BuiltQuery, Counts, PageRow, by_count
+from mediamesh.storage.postgres import translated_errors
+
+SUGGEST_CANDIDATES = 200
+EXACT_COUNT_LIMIT = 2_000
+SAMPLE_ROWS = 10_000
+SECOND_CONNECTION_WAIT = 0.05
+
+
+async def search(resources: Resources, query: SearchQuery) -> SearchResult:
+    """One page of results; `query.cursor` is this path's token (unwrapped) or None.
+
+    Raises InvalidInput for a cursor of another query, PostgresUnavailable when PostgreSQL
+    does not answer within SEARCH_POSTGRES_TIMEOUT_SECONDS.
+    """
+    settings = resources.settings
+    timeout = settings.search_postgres_timeout_seconds
+    parsed = query_text.parse(query.q)
+    mark = fingerprint(query, parsed.text)
+    after = decode_position(query.cursor, mark) if query.cursor else None
+    fuzzy_below = settings.search_typo_fallback_below if parsed.typo_tolerant else 0
+    pool = resources.pool
+    with translated_errors(settings.database_url), postgres_repository.timed(timeout):
+        async with (
+            pool.acquire(timeout=timeout) as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            # The page does not depend on the counts: with a connection to spare, it is read
+            # on a second one, in the same snapshot, while this one counts.
+            snapshot = await postgres_repository.prefer_custom_plans(
+                conn, timeout, share=_spare_connection(pool)
+            )
+            built = None
+            if not parsed.is_empty:
+                built = await postgres_repository.build_query(conn, parsed, timeout)
+
+            async def read_page(on: asyncpg.Connection) -> list[PageRow]:
+                return await postgres_repository.fetch_page(
+                    on,
+                    built,
+                    query,
+                    fuzzy_below=fuzzy_below,
+                    candidate_limit=settings.search_candidate_limit,
+                    after=after,
+                    size=query.limit + 1,
+                    seconds=timeout,
+                )
+
+            counting = _counts(conn, built, query, fuzzy_below, timeout)
+            if snapshot is None:
+                (counts, exact), rows = await counting, await read_page(conn)
+            else:
+                # both run to the end (each within its timeout) before the snapshot's
+                # transaction ends; then the first failure is raised
+                counted, elsewhere = await asyncio.gather(
+                    counting,
+                    _in_snapshot(pool, snapshot, read_page, timeout),
+                    return_exceptions=True,
+                )
+                if isinstance(counted, BaseException):
+                    raise counted
+                if isinstance(elsewhere, BaseException):
+                    raise elsewhere
+                counts, exact = counted
+                # no connection came free in time after all: the page is read here
+                rows = await read_page(conn) if elsewhere is None else elsewhere
+    page = rows[: query.limit]
+    next_cursor = None
+    if len(rows) > query.limit and page:
+        last = page[-1]
+        position = PostgresPosition(mark, last.score, last.title_norm, last.content_id)
+        next_cursor = encode_position(position)
+    return SearchResult(
+        query=query.q,
+        items=[_hit(row) for row in page],
+        total=counts.total,
+        facets=counts.facets,
+        next_cursor=next_cursor,
+        source="postgres",
+        exact_counts=exact,
+    )
+
+
+async def _counts(
+    conn: asyncpg.Connection,
+    built: BuiltQuery | None,
+    query: SearchQuery,
+    fuzzy_below: int,
+    seconds: float,
+) -> tuple[Counts, bool]:
+    """The match set's total and facets, and whether they are exact."""
+    counts = await postgres_repository.count_matches(
+        conn, built, query, fuzzy_below, EXACT_COUNT_LIMIT + 1, seconds
+    )
+    if counts.total <= EXACT_COUNT_LIMIT:
+        return counts, True
+    percent = sample_percent(counts.catalog_rows)
+    sampled = await postgres_repository.sample_matches(
+        conn, built, query, counts.fuzzy_used, percent, seconds
+    )
+    return estimated(counts, sampled, percent), percent >= 100
+
+
+def _spare_connection(pool: asyncpg.Pool) -> bool:
+    """Whether the pool has a connection that no request holds (idle, or not opened yet)."""
+    idle: int = pool.get_idle_size()
+    opened: int = pool.get_size()
+    return idle > 0 or opened < pool.get_max_size()
+
+
+async def _in_snapshot(
+    pool: asyncpg.Pool,
+    snapshot: str,
+    read: Callable[[asyncpg.Connection], Awaitable[list[PageRow]]],
+    seconds: float,
+) -> list[PageRow] | None:
+    """`read` on a second pooled connection, in the exported `snapshot` (whose transaction
+    stays open until this returns); None when no connection comes free within
+    SECOND_CONNECTION_WAIT seconds (a busy pool: waiting longer while holding one would
+    let requests that each hold one wait on each other)."""
+    async with contextlib.AsyncExitStack() as held:
+        try:
+            wait = min(seconds, SECOND_CONNECTION_WAIT)
+            other = await held.enter_async_context(pool.acquire(timeout=wait))
+        except PostgresUnavailable as exc:  # the pool turns its TimeoutError into this
+            if isinstance(exc.__cause__, TimeoutError):
+                return None
+            raise
+        async with other.transaction(isolation="repeatable_read", readonly=True):
+            await postgres_repository.join_snapshot(other, snapshot, seconds)
+            return await read(other)
+
+
+def sample_percent(catalog_rows: float | None) -> float:
+    """The share of the table's pages that holds SAMPLE_ROWS / 2 to SAMPLE_ROWS rows: 100 / 2^k,
+    so that the planner's row count drifting a little (autovacuum) keeps the same sample; all
+    of them when the table's size is unknown (never analysed) or small."""
+    if not catalog_rows or catalog_rows <= SAMPLE_ROWS:
+        return 100.0
+    return 100.0 * 0.5 ** math.ceil(math.log2(catalog_rows / SAMPLE_ROWS))
+
+
+def estimated(capped: Counts, sampled: Counts, percent: float) -> Counts:
+    """Counts of a match set larger than the cap: the sample's, scaled to the whole table,
+    but never below the capped count's (a lower bound, so no value seen is dropped). Exact
+    when `percent` is 100 (the sample was the whole table)."""
+    scale = 100.0 / percent
+    facets = {}
+    for name, seen in capped.facets.items():
+        found = sampled.facets[name]
+        facets[name] = by_count(
+            {
+                v: max(seen.get(v, 0), round(found.get(v, 0) * scale))
+                for v in seen.keys() | found.keys()
+            }
+        )
+    total = max(capped.total, round(sampled.total * scale))
+    return Counts(total, capped.fuzzy_used, facets)
+
+
+async def suggest(resources: Resources, q: str, limit: int) -> list[Suggestion]:
+    """Titles for a search box: word prefixes ("godf"), typos ("godfathr"), exact first."""
+    parsed = query_text.parse(q)
+    if parsed.is_empty:
+        return []
+    timeout = resources.settings.search_postgres_timeout_seconds
+    with translated_errors(resources.settings.database_url), postgres_repository.timed(timeout):
+        async with resources.pool.acquire(timeout=timeout) as conn:
+            return await postgres_repository.suggest(
+                conn, parsed, limit, SUGGEST_CANDIDATES, timeout
+            )
+
+
+def _hit(row: PageRow) -> SearchHit:
+    title, description = row.title_marked, row.description_marked
+    return SearchHit(
+        content_id=row.content_id,
+        content_type=row.content_type,
+        title=row.title,
+        description=row.description,
+        category=row.category,
+        language=row.language,
+        tags=list(row.tags),
+        score=round(row.score, 6),
+        highlights={
+            "title": highlight.to_html(title) if title else highlight.plain(row.title),
+            "description": highlight.to_html(description)
+            if description is not None
+            else highlight.snippet(row.description),
+        },
+    )

@@ -1,0 +1,208 @@
+"""The SQL of the PostgreSQL query path (run by search/postgres/repository.py).
+
+Parameters shared by the search statements:
+    $1 tsquery (text, canonical form made by BUILD_SEARCH; NULL = no full-text query)
+    $2 exclusions tsquery (text, NULL = none)   $3 fuzzy text, normalised ('' = none)
+    $4 contentType  $5 category  $6 language  $7 tag   (NULL = no filter)
+Every statement reads live documents only (deleted_at IS NULL: tombstones are invisible).
+"""
+
+from __future__ import annotations
+
+CONFIG = "'public.mediamesh_english'::regconfig"
+
+# Turns the parsed query into tsqueries with functions only, never by parsing user text as
+# tsquery syntax; the canonical text it returns is then used as a constant by the others.
+BUILD_SEARCH = f"""
+SELECT nullif(CASE WHEN $3::text IS NULL THEN websearch_to_tsquery({CONFIG}, $1)
+                   ELSE websearch_to_tsquery({CONFIG}, $2)
+                        && coalesce(mediamesh_prefix_tsquery({CONFIG}, $3),
+                                    websearch_to_tsquery({CONFIG}, $3))
+              END::text, '') AS tsquery,
+       nullif(websearch_to_tsquery({CONFIG}, $4)::text, '') AS excluded,
+       mediamesh_normalize($5) AS fuzzy
+"""
+
+BUILD_SUGGEST = """
+SELECT nullif((plainto_tsquery('simple', mediamesh_normalize($1))
+               && coalesce(mediamesh_prefix_tsquery('simple', $2),
+                           plainto_tsquery('simple', mediamesh_normalize($2))))::text, '')
+       AS tsquery,
+       mediamesh_normalize($3) AS fuzzy
+"""
+
+
+def _filters(first: int) -> str:
+    """Live documents passing the four filters, whose parameters start at `$first`."""
+    ct, cat, lang, tag = (f"${n}" for n in range(first, first + 4))
+    return f"""d.deleted_at IS NULL
+    AND ({ct}::text IS NULL OR d.content_type = {ct})
+    AND ({cat}::text IS NULL OR d.category = {cat})
+    AND ({lang}::text IS NULL OR d.language = {lang})
+    AND ({tag}::text IS NULL OR d.tags @> ARRAY[{tag}::text])"""
+
+
+_FILTERS = _filters(4)
+_NOT_EXCLUDED = "($2::text IS NULL OR NOT d.document @@ $2::tsquery)"
+
+# The match set: full-text matches, plus typo-tolerant title matches (never full-text ones,
+# so the two are disjoint) when full text finds fewer than $8 documents ($8 = 0: never).
+# Each part is read up to $9 rows: more than $9 matches (> $8) means a capped count.
+_MATCHES = f"""
+fts AS (
+    SELECT d.content_type, d.category, d.language FROM search_documents d
+    WHERE d.document @@ $1::tsquery AND {_FILTERS}
+    LIMIT $9
+),
+fuzzy AS (
+    SELECT d.content_type, d.category, d.language FROM search_documents d
+    WHERE $3 <> '' AND (SELECT count(*) FROM fts) < $8
+      AND d.title_norm %> $3 AND (d.document @@ $1::tsquery) IS NOT TRUE
+      AND {_NOT_EXCLUDED} AND {_FILTERS}
+    LIMIT $9
+),
+matches AS (SELECT * FROM fts UNION ALL SELECT * FROM fuzzy)
+"""
+
+# facet counts over a `matches` relation (content_type, category, language columns)
+_FACETS = """(SELECT jsonb_object_agg(content_type, n) FROM
+            (SELECT content_type, count(*) AS n FROM matches GROUP BY 1) f) AS content_type,
+       (SELECT jsonb_object_agg(category, n) FROM
+            (SELECT category, count(*) AS n FROM matches WHERE category IS NOT NULL
+             GROUP BY 1) f) AS category,
+       (SELECT jsonb_object_agg(language, n) FROM
+            (SELECT language, count(*) AS n FROM matches WHERE language IS NOT NULL
+             GROUP BY 1) f) AS language"""
+
+# The planner's row count of the table: how large a share a sample of n rows is.
+_CATALOG_ROWS = "(SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass)"
+
+COUNT_MATCHES = f"""
+WITH {_MATCHES}
+SELECT (SELECT count(*) FROM matches) AS total,
+       EXISTS (SELECT 1 FROM fuzzy) AS fuzzy_used,
+       {_CATALOG_ROWS} AS catalog_rows,
+       {_FACETS}
+"""
+
+
+def _sampled(matches: str) -> str:
+    """Total and facets of `matches` (a query over `d`, a sample of the table)."""
+    return f"""
+WITH matches AS ({matches})
+SELECT (SELECT count(*) FROM matches) AS total, false AS fuzzy_used,
+       NULL::float4 AS catalog_rows,
+       {_FACETS}
+"""
+
+
+# The same counts on a random sample of the table's pages ($9 percent; the same pages for
+# the same percent and table state, so the estimate does not change from page to page),
+# for a match set counted exactly only up to the cap (postgres_search.py). $8: whether the
+# typo-tolerant title matches are part of the match set.
+SAMPLE_MATCHES = _sampled(
+    f"""SELECT d.content_type, d.category, d.language
+    FROM search_documents d TABLESAMPLE SYSTEM ($9) REPEATABLE (0)
+    WHERE (d.document @@ $1::tsquery
+           OR ($8::boolean AND d.title_norm %> $3 AND {_NOT_EXCLUDED}))
+      AND {_FILTERS}"""
+)
+
+# Ranking on a bounded candidate set: at most $8 title matches, $8 document matches and
+# $8 typo-tolerant title matches (when full text finds fewer than $9, as COUNT_MATCHES
+# decides: the page does not wait for the count); only those are scored, where they are
+# read (the score is a function of the row, so a document found by two tiers is one UNION
+# row). The title tier comes first so a title match is never lost when the query matches
+# more than $8 documents. Its document condition (for exclusions) is written so that no
+# index can serve it: the planner read a prefix's title matches through the document index,
+# computing to_tsvector(title) for each of its matches (2-3x slower than the title index).
+# Only the page's rows are read again, for their text and highlights.
+# score = 0.6 * ts_rank_cd (weights D 0.1, C 0.2, B 0.4, A 1.0; normalised to rank/(rank+1))
+#       + 0.4 * trigram similarity(title, query words)
+# $10..$12 = keyset position (score, title_norm, content_id) of the previous page's last row.
+_SCORED = """d.content_id, d.title_norm,
+           (0.6 * coalesce(ts_rank_cd(d.document, $1::tsquery, 32), 0)
+                 + 0.4 * similarity(d.title_norm, $3))::float8 AS score"""
+
+PAGE = f"""
+WITH candidates AS (
+    (SELECT {_SCORED} FROM search_documents d
+     WHERE to_tsvector({CONFIG}, d.title) @@ $1::tsquery AND (d.document @@ $1::tsquery) IS TRUE
+       AND {_FILTERS} LIMIT $8)
+    UNION
+    (SELECT {_SCORED} FROM search_documents d
+     WHERE d.document @@ $1::tsquery AND {_FILTERS} LIMIT $8)
+    UNION
+    (SELECT {_SCORED} FROM search_documents d
+     WHERE $3 <> '' AND (SELECT count(*) FROM
+                             (SELECT FROM search_documents d WHERE d.document @@ $1::tsquery
+                                AND {_FILTERS} LIMIT $9) few) < $9
+       AND d.title_norm %> $3 AND {_NOT_EXCLUDED} AND {_FILTERS}
+     LIMIT $8)
+),
+page AS (
+    SELECT * FROM candidates
+    WHERE $10::float8 IS NULL OR score < $10
+       OR (score = $10 AND (title_norm, content_id) > ($11::text, $12::text))
+    ORDER BY score DESC, title_norm, content_id
+    LIMIT $13
+)
+SELECT d.content_id, d.content_type, d.title, d.description, d.category, d.language, d.tags,
+       page.score, d.title_norm,
+       ts_headline({CONFIG}, d.title, $1::tsquery, $14) AS title_marked,
+       ts_headline({CONFIG}, d.description, $1::tsquery, $15) AS description_marked
+FROM page JOIN search_documents d USING (content_id)
+ORDER BY page.score DESC, d.title_norm, d.content_id
+"""
+
+_BROWSE_FILTERS = _filters(1)
+
+# An empty query browses the filtered documents in title order (the same keyset, score 0);
+# its counts are capped at $5 rows too, and sampled beyond (BROWSE_SAMPLE).
+BROWSE_COUNT = f"""
+WITH matches AS (
+    SELECT d.content_type, d.category, d.language FROM search_documents d
+    WHERE {_BROWSE_FILTERS}
+    LIMIT $5
+)
+SELECT (SELECT count(*) FROM matches) AS total, false AS fuzzy_used,
+       {_CATALOG_ROWS} AS catalog_rows,
+       {_FACETS}
+"""
+
+BROWSE_SAMPLE = _sampled(
+    f"""SELECT d.content_type, d.category, d.language
+    FROM search_documents d TABLESAMPLE SYSTEM ($5) REPEATABLE (0)
+    WHERE {_BROWSE_FILTERS}"""
+)
+
+BROWSE_PAGE = f"""
+SELECT content_id, content_type, title, description, category, language, tags,
+       0::float8 AS score, title_norm, NULL::text AS title_marked,
+       NULL::text AS description_marked
+FROM search_documents d
+WHERE {_BROWSE_FILTERS}
+  AND ($5::text IS NULL OR (d.title_norm, d.content_id) > ($5::text, $6::text))
+ORDER BY d.title_norm, d.content_id
+LIMIT $7
+"""
+
+# Suggestions: word-prefix matches on the title, plus trigram matches for 3+ characters;
+# exact title first, then titles starting with the text, then the closest (whole words
+# first), then the shortest.
+SUGGEST = """
+WITH candidates AS (
+    (SELECT d.content_id FROM search_documents d
+     WHERE d.deleted_at IS NULL AND to_tsvector('simple'::regconfig, d.title_norm) @@ $1::tsquery
+     LIMIT $4)
+    UNION
+    (SELECT d.content_id FROM search_documents d
+     WHERE d.deleted_at IS NULL AND length($2) >= 3 AND d.title_norm %> $2 LIMIT $4)
+)
+SELECT d.content_id, d.title, d.content_type
+FROM candidates JOIN search_documents d USING (content_id)
+ORDER BY d.title_norm = $2 DESC, starts_with(d.title_norm, $2) DESC,
+         strict_word_similarity($2, d.title_norm) DESC, word_similarity($2, d.title_norm) DESC,
+         length(d.title_norm), d.title_norm, d.content_id
+LIMIT $3
+"""
