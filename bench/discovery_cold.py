@@ -29,6 +29,7 @@ from mediamesh.discovery.models import LIST_SIZE, ListContentType, ListKind, Lis
 from mediamesh.discovery.ranking import sql as ranking_sql
 from mediamesh.discovery.ranking.compute import RankingParams, compute_list
 from mediamesh.discovery.ranking.windows import HOUR, current_hour, trending_window
+from mediamesh.search.indexing.catalog_port import SearchIndex
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.migrations import migrate
@@ -103,7 +104,7 @@ async def set_up(url: str, items: int, events: int, seed: int) -> None:
     started = time.perf_counter()
     with open_sample() as lines:
         for batch, _ in batches(parse_lines(lines)):
-            await upsert_items(pool, batch)
+            await upsert_items(pool, SearchIndex(), batch)
     await pool.close()
     async with postgres.connect(url) as conn:
         sample = await conn.fetchval("SELECT count(*) FROM catalog_items")

@@ -16,6 +16,7 @@ from mediamesh.catalog.service import upsert_items
 from mediamesh.discovery.events.ingestion import ingest
 from mediamesh.discovery.events.models import AcceptedTimes, EventIn
 from mediamesh.discovery.events.writer import EventWriter
+from mediamesh.search.indexing.catalog_port import SearchIndex
 from mediamesh.storage import postgres
 from tests.conftest import Stack
 
@@ -54,7 +55,7 @@ class Catalog:
             "language": "en",
         }
         body.update(fields)
-        await upsert_items(self.pool, [CatalogItem.model_validate(body)])
+        await upsert_items(self.pool, SearchIndex(), [CatalogItem.model_validate(body)])
         return content_id
 
 

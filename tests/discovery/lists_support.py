@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import httpx
 from fastapi import FastAPI
 
+from mediamesh.discovery.runtime import DiscoveryRuntime
 from mediamesh.discovery.service import DiscoveryService
 from mediamesh.settings import Settings
 from tests.support import WRITE_HEADERS, api_client
@@ -67,8 +68,9 @@ async def seed(settings: Settings, category: str, items: Sequence[Seed]) -> None
 
 
 def discovery(app: FastAPI) -> DiscoveryService:
-    service: DiscoveryService = app.state.discovery
-    return service
+    running = app.state.discovery
+    assert isinstance(running, DiscoveryRuntime), "the app's lifespan has not started"
+    return running.service
 
 
 async def settle(*apps: FastAPI) -> None:

@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from mediamesh.catalog.service import delete_item
+from mediamesh.search.indexing.catalog_port import SearchIndex
 from mediamesh.settings import Settings
 from tests.discovery.conftest import Catalog
 from tests.support import WRITE_HEADERS, api_client
@@ -93,7 +94,7 @@ async def test_events_of_a_deleted_item_are_refused(
 ) -> None:
     item = await catalog.add(f"i-{unique}")
     gone = await catalog.add(f"gone-{unique}")
-    await delete_item(pool, gone)
+    await delete_item(pool, SearchIndex(), gone)
     events = [{"contentId": item, "type": "view"}, {"contentId": gone, "type": "view"}]
     async with api_client(provisioned) as client:
         response = await client.post(URL, json={"events": events}, headers=WRITE_HEADERS)

@@ -20,6 +20,7 @@ from mediamesh.discovery.ranking import repository as ranking_repository
 from mediamesh.discovery.ranking import sql as ranking_sql
 from mediamesh.discovery.ranking.compute import RankingParams, compute_list
 from mediamesh.discovery.ranking.windows import popular_window, trending_window
+from mediamesh.search.indexing.catalog_port import SearchIndex
 from tests.discovery.conftest import NOW, TIMES, AddEvents, Catalog
 
 PARAMS = RankingParams(
@@ -165,7 +166,7 @@ async def test_only_published_items_with_published_programs_appear(
     orphan = await catalog.add(f"orphan-{unique}", programId=off_air)
     for item in (visible, hidden, deleted, off_air, orphan):
         await add_events(item, "like")
-    await delete_item(pool, deleted)
+    await delete_item(pool, SearchIndex(), deleted)
 
     for kind in ListKind:
         assert ids(await listed(pool, kind, catalog)) == [visible]

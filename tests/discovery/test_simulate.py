@@ -15,6 +15,7 @@ from mediamesh.catalog.service import upsert_items
 from mediamesh.cli.main import app
 from mediamesh.discovery.models import ListKind, ListQuery
 from mediamesh.discovery.ranking.compute import RankingParams, compute_list
+from mediamesh.search.indexing.catalog_port import SearchIndex
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.migrations import migrate
@@ -70,7 +71,7 @@ async def own_database(stack: Stack, unique: str) -> AsyncIterator[str]:
         CatalogItem(contentId=f"{p}-e1", contentType="EPISODE", programId=p, title=p)
         for p in programs[-3:]  # one episode of a published program, two of unpublished ones
     ]
-    await upsert_items(pool, items)
+    await upsert_items(pool, SearchIndex(), items)
     await pool.close()
     yield url
     await postgres.drop_database(url)

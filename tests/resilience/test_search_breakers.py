@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from mediamesh.app.resources import Resources
 from mediamesh.errors import DynamoDBUnavailable, PostgresUnavailable
 from mediamesh.resilience.breakers import Breakers
 from mediamesh.search import service
 from mediamesh.search.models import SearchHit, SearchQuery, SearchResult
+from mediamesh.search.stores import SearchStores
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.tables import tables_from_settings
 from tests.resilience.proxies import Proxies, proxies_for
@@ -37,25 +37,25 @@ class Path:
     fail: Exception | None = None
     calls: int = 0
 
-    async def dynamodb(self, resources: Resources, query: SearchQuery, now: datetime) -> Any:
+    async def dynamodb(self, resources: SearchStores, query: SearchQuery, now: datetime) -> Any:
         return await self.postgres(resources, query)
 
-    async def postgres(self, resources: Resources, query: SearchQuery) -> SearchResult:
+    async def postgres(self, resources: SearchStores, query: SearchQuery) -> SearchResult:
         self.calls += 1
         if self.fail is not None:
             raise self.fail
         return SearchResult("q", self.items, len(self.items), {}, None, self.source, self.complete)
 
 
-def resources(unique: str, threshold: int = 5) -> Resources:
+def resources(unique: str, threshold: int = 5) -> SearchStores:
     # a table name of this test's own: ScopeMemory is per process and keyed by table
     settings = Settings.model_validate({"dynamodb_table_search_index": f"idx-{unique}"})
     breakers = Breakers.create(failure_threshold=threshold, reset_seconds=60)
     tables = tables_from_settings(settings)
-    return Resources(settings, None, None, tables, object(), None, breakers)  # type: ignore[arg-type]
+    return SearchStores(settings, None, tables.search_index, object(), None, breakers)  # type: ignore[arg-type]
 
 
-async def search(res: Resources, dyn: Path, pg: Path, q: str = "harbor") -> SearchResult:
+async def search(res: SearchStores, dyn: Path, pg: Path, q: str = "harbor") -> SearchResult:
     return await service.search(res, SearchQuery(q=q), NOW, dyn.dynamodb, pg.postgres)
 
 

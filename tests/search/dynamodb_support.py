@@ -9,10 +9,11 @@ from typing import Any
 
 import asyncpg
 
-from mediamesh.app.resources import Resources, open_resources
-from mediamesh.catalog.models import ContentType
+from mediamesh.app.resources import open_resources
+from mediamesh.content import ContentType
 from mediamesh.search.documents import SearchDocument
 from mediamesh.search.indexing import repository as index_repository
+from mediamesh.search.stores import SearchStores
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
@@ -58,9 +59,10 @@ async def own_database(stack: Stack, unique: str) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def search_resources(settings: Settings) -> AsyncIterator[Resources]:
+async def search_stores(settings: Settings) -> AsyncIterator[SearchStores]:
+    """What the search feature is handed by the app, opened as the app opens it."""
     async with open_resources(settings, (tables_from_settings(settings).search_index,)) as res:
-        yield res
+        yield res.search_stores()
 
 
 async def index_documents(pool: asyncpg.Pool, docs: Sequence[SearchDocument]) -> None:

@@ -14,15 +14,16 @@ from typing import Any
 
 import pytest
 
-from mediamesh.app.resources import Resources
 from mediamesh.errors import (
     DynamoDBError,
     DynamoDBUnavailable,
     InvalidInput,
     PostgresUnavailable,
 )
+from mediamesh.resilience.breakers import Breakers
 from mediamesh.search import service
 from mediamesh.search.models import SearchHit, SearchQuery, SearchResult
+from mediamesh.search.stores import SearchStores
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.tables import tables_from_settings
 
@@ -45,10 +46,10 @@ class Path:
     hang: bool = False
     calls: list[SearchQuery] = field(default_factory=list)
 
-    async def dynamodb(self, resources: Resources, query: SearchQuery, now: datetime) -> Any:
+    async def dynamodb(self, resources: SearchStores, query: SearchQuery, now: datetime) -> Any:
         return await self.postgres(resources, query)
 
-    async def postgres(self, resources: Resources, query: SearchQuery) -> SearchResult:
+    async def postgres(self, resources: SearchStores, query: SearchQuery) -> SearchResult:
         self.calls.append(query)
         if self.hang:
             await asyncio.Event().wait()
@@ -57,12 +58,12 @@ class Path:
         return _result(self.source, self.answer, self.cursor)
 
 
-def _resources(**overrides: Any) -> Resources:
+def _resources(**overrides: Any) -> SearchStores:
     values: dict[str, Any] = {"search_dynamodb_timeout_seconds": 0.05, **overrides}
     settings = Settings.model_validate(values)
     client = object() if settings.dynamodb_enabled else None
     tables = tables_from_settings(settings)
-    return Resources(settings, None, None, tables, client, None)  # type: ignore[arg-type]
+    return SearchStores(settings, None, tables.search_index, client, None, Breakers.create())  # type: ignore[arg-type]
 
 
 async def _run(query: SearchQuery, dyn: Path, pg: Path, **settings: Any) -> SearchResult:
@@ -144,7 +145,7 @@ async def test_an_unknown_cursor_is_invalid_input() -> None:
 class PartialPath(Path):
     """A DynamoDB stand-in whose read budget ran out: its matches are a sample."""
 
-    async def dynamodb(self, resources: Resources, query: SearchQuery, now: datetime) -> Any:
+    async def dynamodb(self, resources: SearchStores, query: SearchQuery, now: datetime) -> Any:
         self.calls.append(query)
         return dataclasses.replace(_result(self.source, self.answer), complete=False)
 
@@ -189,7 +190,7 @@ class CountingPath(Path):
     total: int = 0
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    async def postgres(self, resources: Resources, query: SearchQuery) -> SearchResult:
+    async def postgres(self, resources: SearchStores, query: SearchQuery) -> SearchResult:
         found = await super().postgres(resources, query)
         return dataclasses.replace(found, total=self.total, facets=self.facets)
 

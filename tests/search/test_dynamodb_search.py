@@ -19,7 +19,7 @@ from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
 from mediamesh.storage.dynamodb.tables import tables_from_settings
 from tests.conftest import Stack
-from tests.search.dynamodb_support import own_tables, search_resources
+from tests.search.dynamodb_support import own_tables, search_stores
 
 DAY = 24 * 3600
 
@@ -50,7 +50,7 @@ async def put(settings: Settings, docs: list[IndexedDocument], indexed_at: datet
 
 
 async def run(settings: Settings, q: str, **filters: Any) -> SearchResult:
-    async with search_resources(settings) as resources:
+    async with search_stores(settings) as resources:
         return await search(resources, SearchQuery(q, **filters), datetime.now(UTC))
 
 
@@ -109,7 +109,7 @@ async def test_expired_items_are_never_returned(stack: Stack, unique: str) -> No
     # deleted it yet: AWS does so lazily), and "soon" expires in an hour.
     await put(settings, [doc("expired", "Expiry expired")], now - timedelta(days=1, hours=1))
     await put(settings, [doc("soon", "Expiry soon")], now - timedelta(hours=23))
-    async with search_resources(settings) as resources:
+    async with search_stores(settings) as resources:
         query = SearchQuery("expiry")
         result = await search(resources, query, now)
         assert sorted(ids(result)) == ["fresh", "soon"]
@@ -138,7 +138,7 @@ async def test_filters_use_the_gsis(stack: Stack, unique: str) -> None:
         ({"tag": "Sea", "content_type": "PROGRAM"}, "Query contentType-index", ["p-drama"]),
         ({"tag": "sea"}, "Scan", []),  # tags are matched exactly
     ]
-    async with search_resources(settings) as resources:
+    async with search_stores(settings) as resources:
         for filters, operation, expected in cases:
             result, report = await search_with_report(
                 resources, SearchQuery("storm", **filters), datetime.now(UTC)
@@ -159,7 +159,7 @@ async def test_the_read_budget_bounds_every_search(stack: Stack, unique: str) ->
     )
     await put(settings, [doc(f"b{i:02}", f"Budget {i}") for i in range(40)], datetime.now(UTC))
     metrics = DynamoDBSearchMetrics()
-    async with search_resources(settings) as resources:
+    async with search_stores(settings) as resources:
         now = datetime.now(UTC)
         scan = await search(resources, SearchQuery("budget", limit=100), now, metrics)
         query = await search(
@@ -177,7 +177,7 @@ async def test_pages_follow_the_cursor(stack: Stack, unique: str) -> None:
     settings = await own_tables(stack, unique)
     await put(settings, [doc(f"c{i}", f"Cursor film {i}") for i in range(5)], datetime.now(UTC))
     seen: list[str] = []
-    async with search_resources(settings) as resources:
+    async with search_stores(settings) as resources:
         query = SearchQuery("cursor film", limit=2)
         for expected_size in (2, 2, 1):
             result = await search(resources, query, datetime.now(UTC))
@@ -198,7 +198,7 @@ async def test_pages_follow_the_cursor(stack: Stack, unique: str) -> None:
 
 async def test_a_query_without_words_reads_nothing(stack: Stack, unique: str) -> None:
     settings = await own_tables(stack, unique)
-    async with search_resources(settings) as resources:
+    async with search_stores(settings) as resources:
         result, report = await search_with_report(resources, SearchQuery("?! …"), datetime.now(UTC))
     assert report is None and result.items == [] and result.total == 0
 
@@ -208,6 +208,6 @@ async def test_an_unreachable_dynamodb_raises_dynamodb_unavailable(
 ) -> None:
     endpoint = f"http://127.0.0.1:{dynamodb_local.free_port()}"
     settings = stack.settings(dynamodb_endpoint=endpoint, table_prefix=f"t{unique}-")
-    async with search_resources(settings) as resources:
+    async with search_stores(settings) as resources:
         with pytest.raises(DynamoDBUnavailable, match=r"not reachable|took longer than"):
             await search(resources, SearchQuery("anything"), datetime.now(UTC))

@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from mediamesh.app.resources import Resources
 from mediamesh.devstack import dynamodb_local
 from mediamesh.search import runtime
 from mediamesh.search.indexing.outbox import BatchOutcome, OutboxRelay
 from mediamesh.search.indexing.outbox_repository import LOCK_CLASS
+from mediamesh.search.stores import SearchStores
 from mediamesh.settings import Settings
 from tests.conftest import Stack
 from tests.search.dynamodb_support import (
@@ -25,7 +25,7 @@ from tests.search.dynamodb_support import (
     outbox_rows,
     own_database,
     own_tables,
-    search_resources,
+    search_stores,
 )
 
 FAST = {
@@ -38,14 +38,14 @@ FAST = {
 @asynccontextmanager
 async def relay_setup(
     stack: Stack, unique: str, **overrides: object
-) -> AsyncIterator[tuple[Settings, Resources, OutboxRelay]]:
+) -> AsyncIterator[tuple[Settings, SearchStores, OutboxRelay]]:
     async with own_database(stack, unique) as url:
         values = {**FAST, "database_url": url, **overrides}
         if "dynamodb_endpoint" in overrides:
             settings = stack.settings(table_prefix=f"t{unique}-", **values)
         else:
             settings = await own_tables(stack, unique, **values)
-        async with search_resources(settings) as resources:
+        async with search_stores(settings) as resources:
             relay = runtime.relay_for(resources)
             assert relay is not None
             yield settings, resources, relay
@@ -157,7 +157,7 @@ async def test_notify_wakes_the_running_relay(stack: Stack, unique: str) -> None
 
 async def test_without_dynamodb_there_is_no_relay(stack: Stack, unique: str) -> None:
     settings = stack.settings(dynamodb_enabled=False)
-    async with search_resources(settings) as resources, runtime.running(resources) as rt:
+    async with search_stores(settings) as resources, runtime.running(resources) as rt:
         assert rt.relay is None
         rt.notify()  # a no-op, never an error
 

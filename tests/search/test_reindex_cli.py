@@ -22,7 +22,7 @@ from tests.search.dynamodb_support import (
     own_database,
     own_tables,
 )
-from tests.search.dynamodb_support import search_resources as resources_for
+from tests.search.dynamodb_support import search_stores as resources_for
 
 
 async def put_stale(settings: Settings, content_ids: list[str]) -> None:

@@ -12,7 +12,9 @@ from starlette.types import Receive, Scope, Send
 
 from mediamesh.app import health
 from mediamesh.app.resources import open_resources
+from mediamesh.app.state import AppState
 from mediamesh.catalog import routes as catalog_routes
+from mediamesh.catalog.deps import CatalogDeps
 from mediamesh.discovery import metrics as discovery_metrics
 from mediamesh.discovery import routes as discovery_routes
 from mediamesh.discovery import runtime as discovery_runtime
@@ -21,12 +23,14 @@ from mediamesh.discovery.fast_lists import FastLists
 from mediamesh.http import errors, openapi_errors, security
 from mediamesh.http.auth import require_read_key
 from mediamesh.http.responses import JSON
+from mediamesh.observability import breaker_metrics
 from mediamesh.observability import routes as observability_routes
 from mediamesh.observability.metrics import Metrics
 from mediamesh.observability.middleware import RequestContext
 from mediamesh.search import metrics as search_metrics
 from mediamesh.search import routes as search_routes
 from mediamesh.search import runtime as search_runtime
+from mediamesh.search.indexing.catalog_port import SearchIndex
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.tables import tables_from_settings
 from mediamesh.web import routes as web_routes
@@ -42,6 +46,7 @@ class MediaMeshAPI(FastAPI):
     near-cache hits of the lists are answered without them (see discovery/fast_lists.py)."""
 
     fast_lists: FastLists | None = None
+    state: AppState
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         fast = self.fast_lists
@@ -65,19 +70,24 @@ def create_app(settings: Settings, service: Service = "all", *, freeze_gc: bool 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             resources = await stack.enter_async_context(open_resources(settings, required))
-            app.state.resources = resources
+            state.resources, state.breakers = resources, resources.breakers
             metrics.register_collector(lambda: observability_routes.pool_collector(resources.pool))
-            discovery_metrics.register_breakers(metrics, resources.breakers)
+            breaker_metrics.register(metrics, resources.breakers)
             if service in ("discovery", "all"):
-                app.state.discovery = await stack.enter_async_context(
-                    discovery_runtime.running(resources)
+                discovery = await stack.enter_async_context(
+                    discovery_runtime.running(resources.discovery_stores())
                 )
-                discovery_metrics.register_chain(metrics, app.state.discovery.metrics)
+                state.discovery = discovery
+                state.catalog = CatalogDeps(
+                    resources.pool, SearchIndex(), discovery.service.take_down
+                )
+                discovery_metrics.register_chain(metrics, discovery.service.metrics)
             if service in ("search", "all"):
-                app.state.search = await stack.enter_async_context(
-                    search_runtime.running(resources)
+                search = await stack.enter_async_context(
+                    search_runtime.running(resources.search_stores())
                 )
-                search_metrics.register(metrics, app.state.search)
+                state.search = search
+                search_metrics.register(metrics, search)
             if freeze_gc:
                 gc.collect()  # freeze what is alive, not start-up's garbage
                 gc.freeze()
@@ -90,7 +100,7 @@ def create_app(settings: Settings, service: Service = "all", *, freeze_gc: bool 
         default_response_class=JSON,
     )
     metrics = Metrics()
-    app.state.metrics = metrics
+    state = app.state = AppState(settings, metrics)
     app.add_middleware(RequestContext, metrics=metrics)
     security.install(app, settings)  # body size limit, CORS
     errors.install(app)

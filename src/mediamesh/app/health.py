@@ -43,9 +43,9 @@ async def ready(request: Request) -> JSON:
     results = await _probe_all(resources, _probes(request, resources))
     up = {name for name, result in results.items() if result["status"] != "down"}
     services: dict[str, bool] = {}
-    if hasattr(request.app.state, "discovery"):
+    if request.app.state.discovery is not None:
         services["discovery"] = bool(up & {"postgres", "redis", "dynamodb"})
-    if hasattr(request.app.state, "search"):
+    if request.app.state.search is not None:
         services["search"] = bool(up & {"postgres", "dynamodb"})
     can_answer = any(services.values())
     body = {
@@ -65,7 +65,7 @@ def _probes(request: Request, resources: Resources) -> dict[str, Callable[[], Aw
     if dynamodb is not None:
         # a table this service uses: under IAM it may describe no other
         tables = resources.tables
-        hosts_lists = hasattr(request.app.state, "discovery")
+        hosts_lists = request.app.state.discovery is not None
         table = (tables.trending if hosts_lists else tables.search_index).name
         probes["dynamodb"] = lambda: dynamodb.describe_table(TableName=table)
     return probes

@@ -11,8 +11,11 @@ from typing import Any
 import asyncpg
 import redis.asyncio as aioredis
 
+from mediamesh.discovery.models import ListKind
+from mediamesh.discovery.stores import DiscoveryStores
 from mediamesh.errors import DynamoDBUnavailable, TableSchemaMismatch
 from mediamesh.resilience.breakers import Breakers
+from mediamesh.search.stores import SearchStores
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage import redis as redis_store
@@ -33,6 +36,28 @@ class Resources:
     dynamodb_connection: DynamoDBConnection | None
     # one circuit breaker per tier, shared by every caller of the tier (resilience/)
     breakers: Breakers = field(default_factory=Breakers.create)
+
+    def discovery_stores(self) -> DiscoveryStores:
+        lists = {ListKind.TRENDING: self.tables.trending, ListKind.POPULAR: self.tables.popular}
+        return DiscoveryStores(
+            self.settings,
+            self.pool,
+            self.redis,
+            lists,
+            self.dynamodb,
+            self.dynamodb_connection,
+            self.breakers,
+        )
+
+    def search_stores(self) -> SearchStores:
+        return SearchStores(
+            self.settings,
+            self.pool,
+            self.tables.search_index,
+            self.dynamodb,
+            self.dynamodb_connection,
+            self.breakers,
+        )
 
 
 @asynccontextmanager

@@ -19,6 +19,7 @@ from mediamesh.catalog import repository
 from mediamesh.catalog.models import MAX_BATCH_ITEMS, CatalogItem
 from mediamesh.catalog.service import upsert_items
 from mediamesh.errors import InvalidInput
+from mediamesh.search.indexing.catalog_port import SearchIndex
 
 SAMPLE = "sample_films.jsonl.gz"
 
@@ -68,7 +69,7 @@ def batches(
 
 
 async def load_batch(pool: asyncpg.Pool, items: list[CatalogItem]) -> int:
-    return await upsert_items(pool, items) if items else 0
+    return await upsert_items(pool, SearchIndex(), items) if items else 0
 
 
 async def load_sample(pool: asyncpg.Pool) -> int:

@@ -6,45 +6,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from mediamesh.content import ContentId, ContentType, Language, ShortText, Text
 
 MAX_BATCH_ITEMS = 500
-
-
-class ContentType(StrEnum):
-    PROGRAM = "PROGRAM"
-    EPISODE = "EPISODE"
 
 
 class Status(StrEnum):
     PUBLISHED = "published"
     UNPUBLISHED = "unpublished"
-
-
-def _printable(value: str) -> str:
-    # PostgreSQL text cannot hold NUL, and other C0 controls are never meant in a title;
-    # a lone UTF-16 surrogate (JSON "\\ud800") is not text at all and cannot be stored.
-    for ch in value:
-        if (ord(ch) < 32 and ch not in "\t\n\r") or 0xD800 <= ord(ch) <= 0xDFFF:
-            raise ValueError("must not contain control characters such as NUL, or lone surrogates")
-    return value
-
-
-def printable(value: str | None) -> str | None:
-    """`_printable` for optional values (query parameters)."""
-    return None if value is None else _printable(value)
-
-
-def _content_id(value: str) -> str:
-    _printable(value)
-    if value != value.strip():
-        raise ValueError("must not start or end with white space")
-    return value
-
-
-ContentId = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_content_id)]
-Text = Annotated[str, AfterValidator(_printable)]
-ShortText = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_printable)]
 
 
 class CatalogItemFields(BaseModel):
@@ -57,7 +28,7 @@ class CatalogItemFields(BaseModel):
     title: Annotated[Text, Field(min_length=1, max_length=500)]
     description: Annotated[Text, Field(max_length=20_000)] = ""
     category: ShortText | None = None
-    language: Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")] | None = None
+    language: Language | None = None
     tags: Annotated[list[ShortText], Field(max_length=50)] = []
     publishedAt: datetime | None = None
     status: Status = Status.PUBLISHED

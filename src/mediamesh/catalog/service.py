@@ -1,5 +1,5 @@
-"""Catalog writes. A write reaches the search index in the same transaction: a published item
-becomes searchable, an unpublished or deleted one stops being findable."""
+"""Catalog writes. A write reaches search through search's port in the same transaction: a
+published item becomes searchable, an unpublished or deleted one stops being findable."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ from datetime import UTC, datetime
 import asyncpg
 
 from mediamesh.catalog import repository
-from mediamesh.catalog.models import CatalogItem, ContentType, Status
+from mediamesh.catalog.models import CatalogItem, Status
+from mediamesh.content import ContentType
 from mediamesh.errors import InvalidInput, NotFound
 from mediamesh.search.documents import SearchDocument
-from mediamesh.search.indexing import repository as index_repository
+from mediamesh.search.indexing.catalog_port import CatalogSearchPort
 
 
-async def upsert_items(pool: asyncpg.Pool, items: Sequence[CatalogItem]) -> int:
+async def upsert_items(
+    pool: asyncpg.Pool, search: CatalogSearchPort, items: Sequence[CatalogItem]
+) -> int:
     """Validate references, then write items and their search documents atomically.
 
     Raises InvalidInput naming the first offending item; nothing of the batch is written then.
@@ -27,18 +30,18 @@ async def upsert_items(pool: asyncpg.Pool, items: Sequence[CatalogItem]) -> int:
         await repository.upsert_items(conn, items)
         live = [i for i in items if i.status is Status.PUBLISHED]
         hidden = [i.contentId for i in items if i.status is not Status.PUBLISHED]
-        await index_repository.upsert_documents(conn, [_as_document(i, now) for i in live], now)
-        await index_repository.tombstone(conn, hidden)
+        await search.publish(conn, [_as_document(i, now) for i in live], now)
+        await search.withdraw(conn, hidden)
     return len(items)
 
 
-async def delete_item(pool: asyncpg.Pool, content_id: str) -> None:
+async def delete_item(pool: asyncpg.Pool, search: CatalogSearchPort, content_id: str) -> None:
     """Soft-delete an item (and a program's episodes) and remove them from search."""
     async with pool.acquire() as conn, conn.transaction():
         if not await repository.mark_deleted(conn, content_id):
             raise NotFound(f"no catalog item with contentId {content_id!r}")
         episodes = await repository.episode_ids(conn, content_id)
-        await index_repository.tombstone(conn, [content_id, *episodes])
+        await search.withdraw(conn, [content_id, *episodes])
 
 
 def _reject_duplicates(items: Sequence[CatalogItem]) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from mediamesh.app.resources import Resources
 from mediamesh.cache.background import BackgroundTasks
 from mediamesh.cache.chain import CacheChain
 from mediamesh.cache.guarded_tier import GuardedTier
@@ -21,6 +20,7 @@ from mediamesh.discovery.models import ListKind
 from mediamesh.discovery.ranking.compute import RankingParams
 from mediamesh.discovery.refresh_ahead import RefreshAhead
 from mediamesh.discovery.service import DiscoveryService
+from mediamesh.discovery.stores import DiscoveryStores
 from mediamesh.discovery.takedown_feed import RedisTakedownStore
 from mediamesh.discovery.takedowns import RecentTakedowns
 from mediamesh.discovery.tiers.dynamodb import DynamoDBListStore
@@ -34,30 +34,30 @@ from mediamesh.storage.redis_lock import RedisLock
 TAKEDOWN_BUDGET_FACTOR = 5
 
 
-def build_service(resources: Resources) -> DiscoveryService:
-    settings = resources.settings
+def build_service(stores: DiscoveryStores) -> DiscoveryService:
+    settings = stores.settings
     params = RankingParams.from_settings(settings)
     formula_version = params.version
     metrics, background = ChainMetrics(), BackgroundTasks()
-    redis_store = RedisListStore(resources.redis, settings.redis_key_prefix)
+    redis_store = RedisListStore(stores.redis, settings.redis_key_prefix)
     compute = ListSource(
-        resources.pool,
+        stores.pool,
         params,
         lambda k: ttl_seconds(settings, k),
         settings.cache_ttl_jitter_fraction,
     )
 
     async def source(key: ListKey) -> CachedList:  # within its budget, behind its breaker
-        breaker, budget = resources.breakers.postgres_reads, settings.cache_postgres_timeout_seconds
+        breaker, budget = stores.breakers.postgres_reads, settings.cache_postgres_timeout_seconds
         return await postgres_read(breaker, budget, lambda: compute(key))
 
     chain: CacheChain[ListKey, CachedList] = CacheChain(
-        tiers=_tiers(resources, redis_store, metrics),
+        tiers=_tiers(stores, redis_store, metrics),
         source=source,
         lock=ComputeLock(
             GuardedLock(
-                RedisLock(resources.redis, settings.redis_key_prefix),
-                resources.breakers.redis_lists,
+                RedisLock(stores.redis, settings.redis_key_prefix),
+                stores.breakers.redis_lists,
                 settings.cache_redis_timeout_seconds,
             ),
             settings.cache_compute_lock_seconds,
@@ -84,7 +84,7 @@ def build_service(resources: Resources) -> DiscoveryService:
             idle_seconds=settings.refresh_ahead_idle_seconds,
         ),
         takedowns=RecentTakedowns(retention),
-        takedown_store=RedisTakedownStore(resources.redis, settings.redis_key_prefix, retention),
+        takedown_store=RedisTakedownStore(stores.redis, settings.redis_key_prefix, retention),
         registry=redis_store,
         background=background,
         redis_budget_seconds=settings.cache_redis_timeout_seconds * TAKEDOWN_BUDGET_FACTOR,
@@ -107,33 +107,29 @@ def tier_order(setting: str) -> list[str]:
 
 
 def _tiers(
-    resources: Resources, redis_store: RedisListStore, metrics: ChainMetrics
+    stores: DiscoveryStores, redis_store: RedisListStore, metrics: ChainMetrics
 ) -> list[GuardedTier[ListKey, CachedList]]:
-    settings = resources.settings
-    stores: dict[str, Tier[ListKey, CachedList]] = {"redis": redis_store}
+    settings = stores.settings
+    tiers: dict[str, Tier[ListKey, CachedList]] = {"redis": redis_store}
     budgets = {
         "redis": settings.cache_redis_timeout_seconds,
         "dynamodb": settings.cache_dynamodb_timeout_seconds,
     }
-    if resources.dynamodb is not None and resources.dynamodb_connection is not None:
-        tables = {
-            ListKind.TRENDING: resources.tables.trending,
-            ListKind.POPULAR: resources.tables.popular,
-        }
-        stores["dynamodb"] = DynamoDBListStore(
-            resources.dynamodb, resources.dynamodb_connection, tables
+    if stores.dynamodb is not None and stores.dynamodb_connection is not None:
+        tiers["dynamodb"] = DynamoDBListStore(
+            stores.dynamodb, stores.dynamodb_connection, stores.lists
         )
     return [
         GuardedTier(
-            stores[name],
+            tiers[name],
             metrics.tier(name),
             budgets[name],
             settings.cache_write_timeout_seconds,
-            resources.breakers.for_list_tier(name),
+            stores.breakers.for_list_tier(name),
             group_counters=partial(_per_list, metrics, name),
         )
         for name in tier_order(settings.cache_tier_order)
-        if name in stores
+        if name in tiers
     ]
 
 

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import State
 from starlette.types import Scope, Send
 
-from mediamesh.catalog.models import printable
+from mediamesh.content import printable
 from mediamesh.discovery.models import LIST_SIZE, ListContentType, ListKind, ListQuery
 from mediamesh.discovery.rendering import RenderedList
 from mediamesh.discovery.routes import (
@@ -34,6 +33,7 @@ from mediamesh.discovery.routes import (
     list_headers,
     seconds_left,
 )
+from mediamesh.discovery.runtime import DiscoveryRuntime
 from mediamesh.errors import MediaMeshError
 from mediamesh.http.auth import check_api_key
 from mediamesh.observability.logs import request_id
@@ -53,7 +53,7 @@ Headers = list[tuple[bytes, bytes]]
 
 class FastLists:
     """Called by the app (app/factory.py) before anything else; `state.discovery` is the running
-    DiscoveryService once the lifespan has started."""
+    DiscoveryRuntime once the lifespan has started."""
 
     def __init__(self, state: State, metrics: Metrics, settings: Settings) -> None:
         self._state = state
@@ -86,11 +86,11 @@ class FastLists:
                 return False
         if self._keys is not None and not _accepted(authorization, self._keys):
             return False
-        service: Any = getattr(self._state, "discovery", None)
-        if service is None:
+        discovery = getattr(self._state, "discovery", None)
+        if not isinstance(discovery, DiscoveryRuntime):  # the lifespan has not started
             return False
         query, limit = parsed
-        rendered: RenderedList | None = service.near_hit(kind, query, limit)
+        rendered = discovery.service.near_hit(kind, query, limit)
         if rendered is None or rendered.stale:
             return False
         ok, not_modified = self._headers(rendered)

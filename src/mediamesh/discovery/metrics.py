@@ -1,15 +1,13 @@
-"""The discovery service's metrics, read at scrape time from the cache chain's counters, and
-every tier's circuit breaker."""
+"""The discovery service's metrics, read at scrape time from the cache chain's counters."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, Metric
 
 from mediamesh.cache.metrics import ChainMetrics
 from mediamesh.observability.metrics import Metrics
-from mediamesh.resilience.breakers import Breakers
 
 # counter field → the `outcome` label (hit/miss first: the explorer's ratios read those)
 OUTCOMES = {
@@ -29,7 +27,6 @@ CHAIN_EVENTS = {
     "refreshes": "Refresh-ahead computations.",
     "stale_served": "Answers served from a stale copy while PostgreSQL failed.",
 }
-BREAKER_STATES = ("closed", "open", "half_open")
 
 
 def register_chain(metrics: Metrics, chain: ChainMetrics) -> None:
@@ -56,24 +53,5 @@ def register_chain(metrics: Metrics, chain: ChainMetrics) -> None:
             family.add_metric([], getattr(chain, name))
             families.append(family)
         return families
-
-    metrics.register_collector(collect)
-
-
-def register_breakers(metrics: Metrics, breakers: Breakers) -> None:
-    def collect() -> Iterable[Metric]:
-        state = GaugeMetricFamily(
-            "mediamesh_breaker_state",
-            "1 for the state each tier's circuit breaker is in.",
-            labels=["breaker", "state"],
-        )
-        opens = CounterMetricFamily(
-            "mediamesh_breaker_opens", "Times each breaker opened.", labels=["breaker"]
-        )
-        for name, snap in breakers.snapshot().items():
-            for value in BREAKER_STATES:
-                state.add_metric([name, value], 1.0 if snap["state"] == value else 0.0)
-            opens.add_metric([name], float(str(snap["opens"])))
-        return [state, opens]
 
     metrics.register_collector(collect)

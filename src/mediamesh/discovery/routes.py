@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import AfterValidator
 
-from mediamesh.catalog.models import printable
+from mediamesh.content import printable
+from mediamesh.discovery import runtime
 from mediamesh.discovery.list_schema import ListOut
 from mediamesh.discovery.models import LIST_SIZE, ListContentType, ListKind, ListQuery
 from mediamesh.discovery.rendering import RenderedList
-from mediamesh.discovery.service import DiscoveryService
 
 router = APIRouter(prefix="/v1/discovery", tags=["discovery"])
 # the parameters' rules, also applied by the fast path (discovery/fast_lists.py)
@@ -81,7 +81,7 @@ async def popular(
 
 
 async def _serve(request: Request, kind: ListKind, query: ListQuery, limit: int) -> Response:
-    service: DiscoveryService = request.app.state.discovery
+    service = runtime.of(request).service
     rendered = await service.get_list(kind, query, limit)
     headers = list_headers(rendered, seconds_left(rendered))
     if etag_matches(request.headers.get("if-none-match"), rendered.etag):

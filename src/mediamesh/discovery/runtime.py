@@ -1,7 +1,8 @@
 """What the discovery service runs beside its routes while the app is up (background workers:
-refresh ahead and the takedown listener), entered once in the application lifespan after the
-shared clients are open. What it yields is stored as `app.state.discovery` for the routes;
-the service itself is assembled in `assembly`."""
+refresh ahead, the takedown listener, the events' group-commit writer), entered once in the
+application lifespan after the shared clients are open. The wiring stores what it yields in
+`app.state.discovery` for the routes (`of(request)`); the service itself is assembled in
+`assembly`."""
 
 from __future__ import annotations
 
@@ -10,10 +11,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
-from mediamesh.app.resources import Resources
+from fastapi import Request
+
 from mediamesh.discovery.assembly import build_service
+from mediamesh.discovery.events.models import AcceptedTimes
+from mediamesh.discovery.events.writer import EventWriter
 from mediamesh.discovery.service import DiscoveryService
+from mediamesh.discovery.stores import DiscoveryStores
 from mediamesh.errors import DependencyError
 
 log = logging.getLogger(__name__)
@@ -23,10 +29,25 @@ INITIAL_RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 10.0
 
 
+@dataclass(frozen=True)
+class DiscoveryRuntime:
+    service: DiscoveryService  # the lists, through the near cache and the cache-aside chain
+    events: EventWriter  # one per process and database: batches share statements
+    accepted_times: AcceptedTimes
+
+
+def of(request: Request) -> DiscoveryRuntime:
+    """The running discovery service of the app serving `request` (set by the lifespan)."""
+    runtime = request.app.state.discovery
+    if not isinstance(runtime, DiscoveryRuntime):
+        raise TypeError("the discovery service is not running in this app")
+    return runtime
+
+
 @asynccontextmanager
-async def running(resources: Resources) -> AsyncIterator[DiscoveryService]:
-    service = build_service(resources)
-    settings = resources.settings
+async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
+    service = build_service(stores)
+    settings = stores.settings
     await service.start()
     stop = asyncio.Event()
     workers = {
@@ -34,7 +55,9 @@ async def running(resources: Resources) -> AsyncIterator[DiscoveryService]:
         asyncio.create_task(_listen_for_takedowns(service, stop)),
     }
     try:
-        yield service
+        yield DiscoveryRuntime(
+            service, EventWriter(stores.pool), AcceptedTimes.from_settings(settings)
+        )
     finally:
         stop.set()
         for worker in workers:

@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from mediamesh.errors import Forbidden, Unauthorized
+from mediamesh.http.app_state import settings_of
 
 # Declares the scheme in the OpenAPI document; the checks below decide (auto_error=False).
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
@@ -48,14 +49,12 @@ def _matches_any(presented: str, keys: tuple[str, ...]) -> bool:
 
 async def require_api_key(request: Request, _: Credentials) -> None:
     """FastAPI dependency for write routes."""
-    check_api_key(
-        request.headers.get("authorization"), request.app.state.resources.settings.api_keys
-    )
+    check_api_key(request.headers.get("authorization"), settings_of(request).api_keys)
 
 
 async def require_read_key(request: Request, _: Credentials) -> None:
     """FastAPI dependency for read routes: a no-op unless MEDIAMESH_READ_API_KEYS is set."""
-    settings = request.app.state.resources.settings
+    settings = settings_of(request)
     if settings.read_api_keys:
         check_api_key(
             request.headers.get("authorization"), settings.read_api_keys + settings.api_keys

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from fastapi import Request
 
-from mediamesh.app.resources import Resources
+from mediamesh.http.app_state import breakers_of, settings_of
 from mediamesh.resilience import guards
 
 T = TypeVar("T")
@@ -24,9 +24,8 @@ T = TypeVar("T")
 async def postgres_write(request: Request, write: Callable[[], Awaitable[T]]) -> T:
     """`write()`'s result; raises PostgresUnavailable (503) when the breaker is open, the
     budget runs out, or PostgreSQL fails."""
-    resources: Resources = request.app.state.resources
     return await guards.postgres_write(
-        resources.breakers.postgres_writes,
-        resources.settings.postgres_write_timeout_seconds,
+        breakers_of(request).postgres_writes,
+        settings_of(request).postgres_write_timeout_seconds,
         write,
     )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from mediamesh.catalog.models import ContentId, ContentType, ShortText, Text
+from mediamesh.content import ContentId, ContentType, ShortText, Text
 
 MAX_BATCH_DOCUMENTS = 500
 

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from mediamesh.catalog.models import ContentId, ContentType, ShortText
+from mediamesh.content import ContentId, ContentType, ShortText
 from mediamesh.http.auth import require_api_key
 from mediamesh.http.write_guard import postgres_write
-from mediamesh.search import service
+from mediamesh.search import runtime, service
 from mediamesh.search.cursor import MAX_CURSOR_CHARS
 from mediamesh.search.documents import MAX_BATCH_DOCUMENTS, SearchDocument, SearchDocumentFields
 from mediamesh.search.indexing import service as indexing
@@ -33,44 +33,37 @@ class IndexBatch(BaseModel):
     documents: Annotated[list[SearchDocument], Field(min_length=1, max_length=MAX_BATCH_DOCUMENTS)]
 
 
-def _notify_relay(request: Request) -> None:
-    # wakes the outbox relay (search/runtime.py) so DynamoDB follows without a poll delay
-    notify = getattr(getattr(request.app.state, "search", None), "notify", None)
-    if callable(notify):
-        notify()
-
-
 @router.put("/index/{contentId}", dependencies=WRITE)
 async def put_document(
     contentId: PathId, body: SearchDocumentFields, request: Request
 ) -> dict[str, Any]:
     """Index one document. `indexed: false` means a newer version is already stored."""
     document = SearchDocument(contentId=contentId, **body.model_dump())
-    resources, now = request.app.state.resources, datetime.now(UTC)
+    search, now = runtime.of(request), datetime.now(UTC)
     outcome = await postgres_write(
-        request, lambda: indexing.index_documents(resources, [document], now)
+        request, lambda: indexing.index_documents(search.stores, [document], now)
     )
-    _notify_relay(request)
+    search.notify()  # the outbox relay carries it to DynamoDB without a poll delay
     return {"contentId": contentId, "indexed": bool(outcome.indexed)}
 
 
 @router.post("/index", dependencies=WRITE)
 async def put_documents(body: IndexBatch, request: Request) -> dict[str, Any]:
     """Index up to 500 documents atomically: all are committed, or none."""
-    resources, now = request.app.state.resources, datetime.now(UTC)
+    search, now = runtime.of(request), datetime.now(UTC)
     outcome = await postgres_write(
-        request, lambda: indexing.index_documents(resources, body.documents, now)
+        request, lambda: indexing.index_documents(search.stores, body.documents, now)
     )
-    _notify_relay(request)
+    search.notify()
     return {"indexed": len(outcome.indexed), "stale": outcome.stale}
 
 
 @router.delete("/index/{contentId}", status_code=204, dependencies=WRITE)
 async def delete_document(contentId: PathId, request: Request) -> Response:
     """Remove a document from search (both stores); 404 if no live document has the id."""
-    resources = request.app.state.resources
-    await postgres_write(request, lambda: indexing.remove_document(resources, contentId))
-    _notify_relay(request)
+    search = runtime.of(request)
+    await postgres_write(request, lambda: indexing.remove_document(search.stores, contentId))
+    search.notify()
     return Response(status_code=204)
 
 
@@ -95,7 +88,7 @@ async def search(
         limit=limit,
         cursor=cursor or None,
     )
-    result = await service.search(request.app.state.resources, query, datetime.now(UTC))
+    result = await service.search(runtime.of(request).stores, query, datetime.now(UTC))
     return _result_body(result)
 
 
@@ -106,7 +99,7 @@ async def suggest(
     limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS)] = 8,
 ) -> dict[str, Any]:
     """Titles for a search box, prefix and typo tolerant; an empty `q` suggests nothing."""
-    found = await service.suggest(request.app.state.resources, q, limit)
+    found = await service.suggest(runtime.of(request).stores, q, limit)
     return {
         "query": q,
         "suggestions": [

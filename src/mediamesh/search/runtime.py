@@ -11,9 +11,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mediamesh.app.resources import Resources
+from fastapi import Request
+
 from mediamesh.search.dynamodb.index_store import SearchIndexWriter
 from mediamesh.search.indexing.outbox import OutboxRelay, RelayPolicy
+from mediamesh.search.stores import SearchStores
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
 
 # The relay's writes are background work (BatchWriteItem bodies up to 25 x 400 KB), not the
@@ -25,6 +27,7 @@ RELAY_READ_TIMEOUT_SECONDS = 5.0
 class SearchRuntime:
     """`relay` is None when DynamoDB is off (DYNAMODB_ENABLED=false): nothing to deliver."""
 
+    stores: SearchStores
     relay: OutboxRelay | None
 
     def notify(self) -> None:
@@ -34,29 +37,29 @@ class SearchRuntime:
 
 
 def relay_for(
-    resources: Resources, client: Any = None, conn: DynamoDBConnection | None = None
+    stores: SearchStores, client: Any = None, conn: DynamoDBConnection | None = None
 ) -> OutboxRelay | None:
     """The outbox relay writing through `client` (default: the shared one), or None when
     DynamoDB is off."""
-    if not resources.settings.dynamodb_enabled or resources.dynamodb is None:
+    if not stores.dynamodb_open:
         return None
-    client = client or resources.dynamodb
-    conn = conn or resources.dynamodb_connection
+    client = client or stores.dynamodb
+    conn = conn or stores.dynamodb_connection
     assert conn is not None
-    spec = resources.tables.search_index
+    spec = stores.index
     writer = SearchIndexWriter(client, conn, spec)
-    return OutboxRelay(resources.pool, writer, spec, RelayPolicy.from_settings(resources.settings))
+    return OutboxRelay(stores.pool, writer, spec, RelayPolicy.from_settings(stores.settings))
 
 
 @asynccontextmanager
-async def running(resources: Resources) -> AsyncIterator[SearchRuntime]:
+async def running(stores: SearchStores) -> AsyncIterator[SearchRuntime]:
     """Run the outbox relay (when DynamoDB is on) until the app stops; cancel it cleanly.
 
     A batch cut short by cancellation rolls back: its rows stay in the outbox for next time.
     """
-    shared = resources.dynamodb_connection
-    if not resources.settings.dynamodb_enabled or resources.dynamodb is None or shared is None:
-        yield SearchRuntime(None)
+    shared = stores.dynamodb_connection
+    if not stores.dynamodb_open or shared is None:
+        yield SearchRuntime(stores, None)
         return
     # The items are built by our code (dynamodb_item.to_item) and DynamoDB validates every
     # request anyway: botocore's client-side check would cost the relay ~20 % of its CPU.
@@ -66,12 +69,20 @@ async def running(resources: Resources) -> AsyncIterator[SearchRuntime]:
         parameter_validation=False,
     )
     async with open_client(conn) as client:
-        relay = relay_for(resources, client, conn)
+        relay = relay_for(stores, client, conn)
         assert relay is not None
         task = asyncio.create_task(relay.run(), name="search-outbox-relay")
         try:
-            yield SearchRuntime(relay)
+            yield SearchRuntime(stores, relay)
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def of(request: Request) -> SearchRuntime:
+    """The running search service of the app serving `request` (set by the app's lifespan)."""
+    runtime = request.app.state.search
+    if not isinstance(runtime, SearchRuntime):
+        raise TypeError("the search service is not running in this app")
+    return runtime

@@ -33,7 +33,6 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from mediamesh.app.resources import Resources
 from mediamesh.errors import DynamoDBError, InvalidInput, PostgresUnavailable
 from mediamesh.resilience.guards import dynamodb_read, postgres_read
 from mediamesh.search import cursor
@@ -41,20 +40,21 @@ from mediamesh.search.dynamodb import search as dynamodb_search
 from mediamesh.search.models import SearchQuery, SearchResult, Suggestion
 from mediamesh.search.postgres import search as postgres_search
 from mediamesh.search.postgres.query_text import clean
+from mediamesh.search.stores import SearchStores
 
 log = logging.getLogger(__name__)
 
 # the PostgreSQL path runs a few statements, each within SEARCH_POSTGRES_TIMEOUT_SECONDS
 POSTGRES_BUDGET_FACTOR = 2
 
-DynamoDBSearch = Callable[[Resources, SearchQuery, datetime], Awaitable[SearchResult]]
-PostgresSearch = Callable[[Resources, SearchQuery], Awaitable[SearchResult]]
+DynamoDBSearch = Callable[[SearchStores, SearchQuery, datetime], Awaitable[SearchResult]]
+PostgresSearch = Callable[[SearchStores, SearchQuery], Awaitable[SearchResult]]
 Scope = tuple[str, str | None, str | None]  # (table, contentType, category) DynamoDB reads
-PostgresSuggest = Callable[[Resources, str, int], Awaitable[list[Suggestion]]]
+PostgresSuggest = Callable[[SearchStores, str, int], Awaitable[list[Suggestion]]]
 
 
 async def search(
-    resources: Resources,
+    stores: SearchStores,
     query: SearchQuery,
     now: datetime,
     dynamodb: DynamoDBSearch = dynamodb_search.search,
@@ -69,48 +69,48 @@ async def search(
 
     async def from_dynamodb(q: SearchQuery) -> SearchResult:
         # behind the tier's breaker: while open, DynamoDBUnavailable at once
-        budget = resources.settings.search_dynamodb_timeout_seconds
-        breaker = resources.breakers.dynamodb_search
-        return await dynamodb_read(breaker, budget, lambda: dynamodb(resources, q, now))
+        budget = stores.settings.search_dynamodb_timeout_seconds
+        breaker = stores.breakers.dynamodb_search
+        return await dynamodb_read(breaker, budget, lambda: dynamodb(stores, q, now))
 
     async def from_postgres(q: SearchQuery) -> SearchResult:
-        budget = POSTGRES_BUDGET_FACTOR * resources.settings.search_postgres_timeout_seconds
-        breaker = resources.breakers.postgres_reads
-        return await postgres_read(breaker, budget, lambda: postgres(resources, q))
+        budget = POSTGRES_BUDGET_FACTOR * stores.settings.search_postgres_timeout_seconds
+        breaker = stores.breakers.postgres_reads
+        return await postgres_read(breaker, budget, lambda: postgres(stores, q))
 
     if query.cursor:
         path, token = cursor.unwrap(query.cursor)
         inner = dataclasses.replace(query, cursor=token)
         if path == "postgres":
             return _answer(query, await from_postgres(inner))
-        if not _dynamodb_open(resources):
+        if not stores.dynamodb_open:
             raise InvalidInput("cursor is from DynamoDB, which is not enabled: search again")
         return _answer(query, await from_dynamodb(_cleaned(inner)))
     text = clean(query.q)
-    limit = resources.settings.search_dynamodb_max_query_length
-    short = _dynamodb_open(resources) and 0 < len(text) < limit
-    skipped = short and scopes.too_large(resources, query)  # its answer would not be exact
+    limit = stores.settings.search_dynamodb_max_query_length
+    short = stores.dynamodb_open and 0 < len(text) < limit
+    skipped = short and scopes.too_large(stores, query)  # its answer would not be exact
     partial: SearchResult | None = None
     if short and not skipped:
-        partial = await _dynamodb_answer(resources, query, from_dynamodb)
+        partial = await _dynamodb_answer(stores, query, from_dynamodb)
         if partial is not None and partial.items and partial.complete:
             return _answer(query, partial)
     try:
         answer = await from_postgres(query)
     except PostgresUnavailable:
         if skipped:  # now its partial matches beat a 503
-            partial = await _dynamodb_answer(resources, query, from_dynamodb)
+            partial = await _dynamodb_answer(stores, query, from_dynamodb)
         if partial is None:
             raise
         log.warning("PostgreSQL is down: answering with DynamoDB's matches")
         return _answer(query, partial)
-    if _dynamodb_open(resources):
-        scopes.learn(resources, query, answer)
+    if stores.dynamodb_open:
+        scopes.learn(stores, query, answer)
     return _answer(query, answer)
 
 
 async def suggest(
-    resources: Resources,
+    stores: SearchStores,
     q: str,
     limit: int,
     postgres: PostgresSuggest = postgres_search.suggest,
@@ -118,13 +118,13 @@ async def suggest(
     """Up to `limit` titles for a search box, from PostgreSQL behind the same breaker and
     budget as search: raises PostgresUnavailable at once while the breaker is open, and when
     PostgreSQL does not answer within the budget (a hung server must not hold the request)."""
-    budget = POSTGRES_BUDGET_FACTOR * resources.settings.search_postgres_timeout_seconds
-    breaker = resources.breakers.postgres_reads
-    return await postgres_read(breaker, budget, lambda: postgres(resources, q, limit))
+    budget = POSTGRES_BUDGET_FACTOR * stores.settings.search_postgres_timeout_seconds
+    breaker = stores.breakers.postgres_reads
+    return await postgres_read(breaker, budget, lambda: postgres(stores, q, limit))
 
 
 async def _dynamodb_answer(
-    resources: Resources,
+    stores: SearchStores,
     query: SearchQuery,
     from_dynamodb: Callable[[SearchQuery], Awaitable[SearchResult]],
 ) -> SearchResult | None:
@@ -137,7 +137,7 @@ async def _dynamodb_answer(
         log.info("DynamoDB search failed, PostgreSQL answers instead: %r", exc)
         return None
     if not found.complete:
-        scopes.remember_too_large(resources, query)
+        scopes.remember_too_large(stores, query)
     return found if found.items or found.complete else None
 
 
@@ -150,22 +150,22 @@ class ScopeMemory:
         self.seconds = seconds
         self._until: dict[Scope, float] = {}
 
-    def too_large(self, resources: Resources, query: SearchQuery) -> bool:
-        until = self._until.get(_scope(resources, query))
+    def too_large(self, stores: SearchStores, query: SearchQuery) -> bool:
+        until = self._until.get(_scope(stores, query))
         return until is not None and until > time.monotonic()
 
-    def remember_too_large(self, resources: Resources, query: SearchQuery) -> None:
-        self._until[_scope(resources, query)] = time.monotonic() + self.seconds
+    def remember_too_large(self, stores: SearchStores, query: SearchQuery) -> None:
+        self._until[_scope(stores, query)] = time.monotonic() + self.seconds
 
-    def learn(self, resources: Resources, query: SearchQuery, answer: SearchResult) -> None:
+    def learn(self, stores: SearchStores, query: SearchQuery, answer: SearchResult) -> None:
         """Remember the scopes that PostgreSQL's counts show to be larger than DynamoDB's read
         budget, before a DynamoDB read is spent finding out: the query's own (its total), and
         each contentType and category partition (a facet count is a lower bound of the
         partition's size). An estimated count that errs only makes PostgreSQL answer queries
         on that scope for a while, as it does for long ones; it never changes an answer."""
-        settings = resources.settings
+        settings = stores.settings
         budget = settings.search_dynamodb_max_pages * settings.search_dynamodb_page_size
-        table = resources.tables.search_index.name
+        table = stores.index.name
         found: list[Scope] = [
             (table, t, None) for t, n in answer.facets.get("contentType", {}).items() if n > budget
         ]
@@ -173,7 +173,7 @@ class ScopeMemory:
             (table, None, c) for c, n in answer.facets.get("category", {}).items() if n > budget
         ]
         if answer.total > budget:
-            found.append(_scope(resources, query))
+            found.append(_scope(stores, query))
         until = time.monotonic() + self.seconds
         self._until.update((scope, until) for scope in found)
 
@@ -181,17 +181,13 @@ class ScopeMemory:
         self._until.clear()
 
 
-def _scope(resources: Resources, query: SearchQuery) -> Scope:
+def _scope(stores: SearchStores, query: SearchQuery) -> Scope:
     # the partition the DynamoDB path reads: category-index wins over contentType-index
-    table = resources.tables.search_index.name
+    table = stores.index.name
     return (table, None, query.category) if query.category else (table, query.content_type, None)
 
 
 scopes = ScopeMemory()
-
-
-def _dynamodb_open(resources: Resources) -> bool:
-    return resources.settings.dynamodb_enabled and resources.dynamodb is not None
 
 
 def _cleaned(query: SearchQuery) -> SearchQuery:

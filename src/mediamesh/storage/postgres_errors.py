@@ -1,6 +1,10 @@
 """How PostgreSQL failures become ours: every failure to reach PostgreSQL is
 PostgresUnavailable (HTTP 503 with Retry-After), whatever the route.
 
+This is the one translator of PostgreSQL errors: OUTAGES is the one list of what counts as
+an outage, `unavailable` the one classification, `translated_errors` the context manager
+every caller uses (with the URL when it knows it, with what it was doing when that helps).
+
 TranslatingPool's `acquire()` converts what is raised while acquiring and inside its block
 (refused, reset mid-query, timed out, server shutting down), and so do `fetch`, `execute`...
 on the pool, which acquire through it: a repository needs no conversion of its own. Errors
@@ -34,44 +38,73 @@ def redacted(url: str) -> str:
 
 
 # Failures that mean "PostgreSQL cannot answer now", not "this statement is wrong":
-# network errors and timeouts, class 08 (connection exception), class 57 (operator
-# intervention: shutting down, starting up, statement timeout), class 53 (out of resources).
+# - network errors and timeouts (OSError, which TimeoutError and so asyncio's timeouts are);
+# - class 08, connection exception, including ConnectionDoesNotExistError (08003: the
+#   connection closed in the middle of an operation);
+# - class 57, operator intervention: QueryCanceledError (57014, the server's
+#   statement_timeout ran out), shutting down, starting up, database dropped;
+# - class 53, insufficient resources: too many connections, disk full, out of memory;
+# - 3D000, the database does not exist (yet): nothing answers until it is migrated.
 OUTAGES: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.InvalidCatalogNameError,
 )
 
 
-def unavailable(url: str, exc: BaseException) -> PostgresUnavailable | None:
-    """The PostgresUnavailable that `exc` means, or None when it is no outage."""
+# asyncpg's own errors about the connection object ("connection is closed", "another
+# operation is in progress"): an outage only when caused by one (see unavailable) or when the
+# pooled connection is gone (see _TranslatedAcquire).
+_CLIENT_ERRORS = (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
+
+
+def unavailable(
+    url: str | None, exc: BaseException, doing: str | None = None
+) -> PostgresUnavailable | None:
+    """The PostgresUnavailable that `exc` means, or None when it is no outage.
+
+    `url` (redacted in the message) and `doing` ("computing a discovery list") only add
+    context to the message; the classification is the same without them. A client error
+    raised while handling an outage (the ROLLBACK of a transaction whose connection just
+    dropped: "the underlying connection is closed") is that outage.
+    """
+    if isinstance(exc, _CLIENT_ERRORS) and isinstance(exc.__context__, OUTAGES):
+        exc = exc.__context__
+    if not isinstance(exc, OUTAGES):
+        return None
+    at = f" at {redacted(url)}" if url else ""
+    during = f" while {doing}" if doing else ""
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        where = f" in {redacted(url)}" if url else ""
         return PostgresUnavailable(
-            f"database in {redacted(url)} does not exist: run `mediamesh db migrate`, "
-            "which creates it"
+            f"database{where} does not exist{during}: run `mediamesh db migrate`, which creates it"
         )
     if isinstance(exc, TimeoutError | asyncpg.QueryCanceledError):
         return PostgresUnavailable(
-            f"PostgreSQL at {redacted(url)} did not answer within the time allowed "
+            f"PostgreSQL{at} did not answer within the time allowed{during} "
             f"({type(exc).__name__}); try again"
         )
-    if isinstance(exc, OUTAGES):
+    if isinstance(exc, asyncpg.exceptions.ConnectionDoesNotExistError):
         return PostgresUnavailable(
-            f"PostgreSQL is not reachable at {redacted(url)} ({type(exc).__name__}: {exc}); "
-            "check DATABASE_URL and that the server runs"
+            f"lost the connection to PostgreSQL{at}{during} ({exc}); try again"
         )
-    return None
+    return PostgresUnavailable(
+        f"PostgreSQL is not reachable{at}{during} ({type(exc).__name__}: {exc}); "
+        "check DATABASE_URL and that the server runs"
+    )
 
 
 @contextmanager
-def translated_errors(url: str) -> Iterator[None]:
-    """Convert connection-level failures into PostgresUnavailable with a hint."""
+def translated_errors(url: str | None = None, *, doing: str | None = None) -> Iterator[None]:
+    """Convert PostgreSQL outages (OUTAGES) into PostgresUnavailable with a hint; let every
+    other error (a statement's own) through unchanged."""
     try:
         yield
     except Exception as exc:
-        converted = unavailable(url, exc)
+        converted = unavailable(url, exc, doing)
         if converted is None:
             raise
         raise converted from exc
@@ -122,7 +155,6 @@ class _TranslatedAcquire(PoolAcquireContext):  # type: ignore[misc]
             return (yield from super().__await__())
 
 
-_CLIENT_ERRORS = (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
 RELEASE_TIMEOUT_SECONDS = 2.0
 _releasing: set[asyncio.Task[None]] = set()  # strong references until each is done
 

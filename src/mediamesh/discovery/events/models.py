@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mediamesh.catalog.models import ContentId, Text
+from mediamesh.content import ContentId, Text
 from mediamesh.errors import InvalidInput
 from mediamesh.settings import Settings
 

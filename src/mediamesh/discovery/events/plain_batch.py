@@ -20,7 +20,7 @@ from mediamesh.discovery.events.models import MAX_EVENTS_PER_REQUEST, EventType
 
 _FIELDS = frozenset(("contentId", "type", "occurredAt", "userId"))
 _TYPES = frozenset(t.value for t in EventType)
-# catalog.models.ContentId: 1-128 characters, no C0 control but tab, newline and carriage
+# content.ContentId: 1-128 characters, no C0 control but tab, newline and carriage
 # return (orjson never yields a lone surrogate), no leading or trailing white space (\s is
 # exactly what str.strip removes).
 _CONTENT_ID = re.compile(r"(?!\s)[^\x00-\x08\x0b\x0c\x0e-\x1f]{1,128}(?<!\s)")

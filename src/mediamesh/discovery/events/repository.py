@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 import asyncpg
 
 from mediamesh.discovery.events.models import EventType, KnownPartitions, months_between
-from mediamesh.discovery.ranking.repository import postgres_failures
+from mediamesh.storage.postgres_errors import translated_errors
 
 # The smallint stored in engagement_events.event_type (see migration 0003).
 CODES = {EventType.VIEW: 1, EventType.LIKE: 2, EventType.COMPLETE: 3}
@@ -148,7 +148,7 @@ class Batch:
 
 async def item_ids(conn: asyncpg.Connection, content_ids: Iterable[str]) -> dict[str, int]:
     """contentId → item_id for the ids that exist and are not deleted."""
-    with postgres_failures("looking up event items"):
+    with translated_errors(doing="looking up event items"):
         rows = await conn.fetch(
             "SELECT content_id, item_id FROM catalog_items "
             "WHERE content_id = ANY($1::text[]) AND status <> 'deleted'",
@@ -170,7 +170,7 @@ async def store(pool: asyncpg.Pool, batches: Sequence[Batch]) -> list[int | None
         [b.oldest for b in batches],
         [b.newest for b in batches],
     )
-    with postgres_failures("storing engagement events"):
+    with translated_errors(doing="storing engagement events"):
         try:
             async with pool.acquire() as conn:
                 rows = await conn.fetch(_STORE, *columns)
@@ -192,7 +192,7 @@ async def ensure_partitions(
     missing = known.missing(months_between(first, last))
     if not missing:
         return
-    with postgres_failures("creating event partitions"):
+    with translated_errors(doing="creating event partitions"):
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _PARTITION_LOCK)
             await conn.execute(

@@ -6,15 +6,15 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.routing import APIRoute
 
-from mediamesh.app.resources import Resources
+from mediamesh.discovery import runtime
 from mediamesh.discovery.events.ingestion import ingest, ingest_plain
-from mediamesh.discovery.events.models import AcceptedTimes, EventBatch
+from mediamesh.discovery.events.models import EventBatch
 from mediamesh.discovery.events.plain_batch import plain_batch_size
-from mediamesh.discovery.events.writer import EventWriter
 from mediamesh.errors import Forbidden, Unauthorized
+from mediamesh.http.app_state import settings_of
 from mediamesh.http.auth import check_api_key, require_api_key
 from mediamesh.http.responses import JSON
 from mediamesh.http.write_guard import postgres_write
@@ -50,10 +50,10 @@ async def post_events(body: EventBatch, request: Request) -> dict[str, int]:
     `occurredAt` defaults to now; it may be at most EVENTS_MAX_CLOCK_SKEW_SECONDS ahead and
     no older than the longest list window. The 202 comes after the events are committed.
     """
-    resources: Resources = request.app.state.resources
-    times, now = AcceptedTimes.from_settings(resources.settings), datetime.now(UTC)
+    discovery, now = runtime.of(request), datetime.now(UTC)
     accepted = await postgres_write(
-        request, lambda: ingest(_writer(request.app), body.events, times, now)
+        request,
+        lambda: ingest(discovery.events, body.events, discovery.accepted_times, now),
     )
     return {"accepted": accepted}
 
@@ -64,9 +64,8 @@ async def _plain(request: Request) -> int | None:
     content_type = request.headers.get("content-type", "")
     if content_type.partition(";")[0].strip().lower() != "application/json":
         return None
-    resources: Resources = request.app.state.resources
     try:  # as require_api_key; the framework's handler refuses with the same check
-        check_api_key(request.headers.get("authorization"), resources.settings.api_keys)
+        check_api_key(request.headers.get("authorization"), settings_of(request).api_keys)
     except (Unauthorized, Forbidden):
         return None
     try:
@@ -75,16 +74,8 @@ async def _plain(request: Request) -> int | None:
         return None
     if plain_batch_size(body) is None:
         return None
-    times, now = AcceptedTimes.from_settings(resources.settings), datetime.now(UTC)
+    discovery, now = runtime.of(request), datetime.now(UTC)
     return await postgres_write(
-        request, lambda: ingest_plain(_writer(request.app), body.decode(), times, now)
+        request,
+        lambda: ingest_plain(discovery.events, body.decode(), discovery.accepted_times, now),
     )
-
-
-def _writer(app: FastAPI) -> EventWriter:
-    # One per app (hence per pool and database), created on first use.
-    writer: EventWriter | None = getattr(app.state, "event_writer", None)
-    if writer is None:
-        resources: Resources = app.state.resources
-        writer = app.state.event_writer = EventWriter(resources.pool)
-    return writer

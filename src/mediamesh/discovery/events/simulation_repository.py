@@ -15,8 +15,8 @@ import asyncpg
 
 from mediamesh.discovery.events.repository import count_per_hour, upsert_rollups
 from mediamesh.discovery.events.simulation import SimulationPlan
-from mediamesh.discovery.ranking.repository import postgres_failures
 from mediamesh.errors import InvalidInput
+from mediamesh.storage.postgres_errors import translated_errors
 
 # Two independent random orders of the published items (an episode counts as published
 # only if its program is): `steady` ranks long-term popularity, `buzz` the recent hits.
@@ -75,7 +75,7 @@ _STORE = [
 
 async def prepare(conn: asyncpg.Connection, seed: int) -> int:
     """Rank the published items for this seed; returns how many there are."""
-    with postgres_failures("preparing the simulation"):
+    with translated_errors(doing="preparing the simulation"):
         await conn.execute(_PREPARE)
         await conn.execute(_RANKS, str(seed))
         count: int = await conn.fetchval("SELECT count(*) FROM sim_ranks WHERE NOT buzz")
@@ -98,7 +98,7 @@ async def start_run(
     conn: asyncpg.Connection, plan: SimulationPlan, chunk_size: int
 ) -> SimulationRun:
     """Record a new run (nothing stored yet)."""
-    with postgres_failures("recording the simulation"):
+    with translated_errors(doing="recording the simulation"):
         run_id: int = await conn.fetchval(
             "INSERT INTO engagement_simulations (events, days, seed, chunk_size, planned_at)"
             " VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -113,7 +113,7 @@ async def start_run(
 
 async def unfinished_run(conn: asyncpg.Connection) -> SimulationRun | None:
     """The latest run that was interrupted, if any: its plan as it was started."""
-    with postgres_failures("reading the simulations"):
+    with translated_errors(doing="reading the simulations"):
         row = await conn.fetchrow(
             "SELECT * FROM engagement_simulations WHERE finished_at IS NULL"
             " ORDER BY id DESC LIMIT 1"
@@ -127,7 +127,7 @@ async def unfinished_run(conn: asyncpg.Connection) -> SimulationRun | None:
 
 
 async def finish_run(conn: asyncpg.Connection, run: SimulationRun) -> None:
-    with postgres_failures("recording the simulation"):
+    with translated_errors(doing="recording the simulation"):
         await conn.execute(
             "UPDATE engagement_simulations SET finished_at = now() WHERE id = $1", run.id
         )
@@ -158,7 +158,7 @@ async def add_chunk(
     """Generate and store `size` events (chunk number `chunk`) and count the chunk as done
     in the run, in one transaction: a chunk is either stored and counted, or neither."""
     plan = run.plan
-    with postgres_failures("storing simulated events"):
+    with translated_errors(doing="storing simulated events"):
         async with conn.transaction():
             done = await conn.fetchval(
                 "UPDATE engagement_simulations SET chunks_done = chunks_done + 1"
@@ -188,12 +188,12 @@ async def add_chunk(
 
 
 async def ensure_partitions(conn: asyncpg.Connection, start: datetime, end: datetime) -> None:
-    with postgres_failures("creating event partitions"):
+    with translated_errors(doing="creating event partitions"):
         await conn.execute("SELECT mediamesh_ensure_event_partitions($1, $2)", start, end)
 
 
 async def refresh_statistics(conn: asyncpg.Connection) -> None:
     """ANALYZE the rollups after a bulk load: with the planner's statistics still describing
     empty tables, the first list computation picks a plan that runs for seconds."""
-    with postgres_failures("analyzing the rollups"):
+    with translated_errors(doing="analyzing the rollups"):
         await conn.execute("ANALYZE engagement_hourly, engagement_daily")

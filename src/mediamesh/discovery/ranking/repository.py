@@ -9,15 +9,14 @@ Two strategies, both exact:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
 
 from mediamesh.discovery.ranking import sql as ranking_sql
 from mediamesh.discovery.ranking.sql import Aggregate
-from mediamesh.errors import PostgresUnavailable
+from mediamesh.storage.postgres import translated_errors
 
 # Session settings for the ranking transaction: memory to aggregate ~100k items without
 # spilling to disk; no JIT (its compile time exceeds these queries' run time); always a plan
@@ -45,19 +44,6 @@ class Filters:
         return any((self.content_type, self.category, self.language))
 
 
-@contextmanager
-def postgres_failures(doing: str) -> Iterator[None]:
-    """Turn a lost, refused or cancelled PostgreSQL call into PostgresUnavailable (503)."""
-    try:
-        yield
-    except (OSError, TimeoutError, asyncpg.PostgresConnectionError) as exc:
-        raise PostgresUnavailable(f"PostgreSQL failed while {doing}: {exc}") from exc
-    except asyncpg.QueryCanceledError as exc:
-        raise PostgresUnavailable(f"PostgreSQL timed out while {doing}") from exc
-    except asyncpg.exceptions.ConnectionDoesNotExistError as exc:
-        raise PostgresUnavailable(f"lost the PostgreSQL connection while {doing}") from exc
-
-
 async def top_items(
     pool: asyncpg.Pool,
     aggregate: Aggregate,
@@ -68,7 +54,9 @@ async def top_items(
     """The ranked rows, best first, at most `filters.size`; the same whatever `candidates`."""
     head = [*weights, filters.content_type, filters.category, filters.language]
     tail = [filters.max_episodes_per_program, filters.size]
-    with postgres_failures("computing a discovery list"):
+    # The pool converts outages inside `acquire()` already (TranslatingPool); this covers any
+    # other pool too, and the server's statement_timeout (QueryCanceledError) alike.
+    with translated_errors(doing="computing a discovery list"):
         async with pool.acquire() as conn, conn.transaction(readonly=True):
             await conn.execute(_SESSION.format(ms=STATEMENT_TIMEOUT_MS))
             if aggregate.prefilter is not None:

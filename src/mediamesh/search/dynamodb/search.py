@@ -16,7 +16,6 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from mediamesh.app.resources import Resources
 from mediamesh.errors import DynamoDBUnavailable
 from mediamesh.search import words
 from mediamesh.search.dynamodb import cursor as dynamodb_cursor
@@ -26,29 +25,30 @@ from mediamesh.search.dynamodb.metrics import METRICS, DynamoDBSearchMetrics
 from mediamesh.search.dynamodb.plan import build_plan
 from mediamesh.search.dynamodb.query_store import ReadReport, read_bounded
 from mediamesh.search.models import SearchHit, SearchQuery, SearchResult
+from mediamesh.search.stores import SearchStores
 
 FACETS = ("contentType", "category", "language")
 
 
 async def search(
-    resources: Resources,
+    stores: SearchStores,
     query: SearchQuery,
     now: datetime,
     metrics: DynamoDBSearchMetrics = METRICS,
 ) -> SearchResult:
     """Search the DynamoDB index; source="dynamodb". Raises InvalidInput for a foreign cursor
     and DynamoDBError subclasses when DynamoDB is off, down, slow or refuses the request."""
-    result, report = await search_with_report(resources, query, now)
+    result, report = await search_with_report(stores, query, now)
     if report is not None:
         metrics.record(report)
     return result
 
 
 async def search_with_report(
-    resources: Resources, query: SearchQuery, now: datetime
+    stores: SearchStores, query: SearchQuery, now: datetime
 ) -> tuple[SearchResult, ReadReport | None]:
     """`search`, also returning what it read (None when the query has no words to match)."""
-    client, conn, settings = resources.dynamodb, resources.dynamodb_connection, resources.settings
+    client, conn, settings = stores.dynamodb, stores.dynamodb_connection, stores.settings
     if client is None or conn is None:
         raise DynamoDBUnavailable("DynamoDB is not in use here (DYNAMODB_ENABLED=false)")
     query_words = words.query_words(query.q)
@@ -56,7 +56,7 @@ async def search_with_report(
     offset = dynamodb_cursor.decode(query.cursor, print_)
     if not query_words:
         return SearchResult(query.q, [], 0, {name: {} for name in FACETS}, None, "dynamodb"), None
-    spec = resources.tables.search_index
+    spec = stores.index
     plan = build_plan(spec, query, query_words, now)
     timeout = settings.search_dynamodb_timeout_seconds
     try:

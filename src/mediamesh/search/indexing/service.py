@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from mediamesh.app.resources import Resources
 from mediamesh.errors import InvalidInput, NotFound
 from mediamesh.search.documents import SearchDocument
 from mediamesh.search.indexing import repository as index_repository
+from mediamesh.search.stores import SearchStores
 from mediamesh.storage.postgres import translated_errors
 
 WRITE_TIMEOUT_SECONDS = 5.0  # waiting for a pooled connection; the writes themselves are small
@@ -26,7 +26,7 @@ class IndexOutcome:
 
 
 async def index_documents(
-    resources: Resources, documents: Sequence[SearchDocument], now: datetime
+    stores: SearchStores, documents: Sequence[SearchDocument], now: datetime
 ) -> IndexOutcome:
     """Upsert all documents atomically; a document without updatedAt is stamped `now`.
 
@@ -37,9 +37,9 @@ async def index_documents(
         if doc.contentId in seen:
             raise InvalidInput(f"documents[{index}]: contentId {doc.contentId!r} appears twice")
         seen.add(doc.contentId)
-    with translated_errors(resources.settings.database_url):
+    with translated_errors(stores.settings.database_url):
         async with (
-            resources.pool.acquire(timeout=WRITE_TIMEOUT_SECONDS) as conn,
+            stores.pool.acquire(timeout=WRITE_TIMEOUT_SECONDS) as conn,
             conn.transaction(),
         ):
             written = set(await index_repository.upsert_documents(conn, documents, now))
@@ -49,11 +49,11 @@ async def index_documents(
     )
 
 
-async def remove_document(resources: Resources, content_id: str) -> None:
+async def remove_document(stores: SearchStores, content_id: str) -> None:
     """Tombstone a document; NotFound when no live document has this id."""
-    with translated_errors(resources.settings.database_url):
+    with translated_errors(stores.settings.database_url):
         async with (
-            resources.pool.acquire(timeout=WRITE_TIMEOUT_SECONDS) as conn,
+            stores.pool.acquire(timeout=WRITE_TIMEOUT_SECONDS) as conn,
             conn.transaction(),
         ):
             removed = await index_repository.tombstone(conn, [content_id])

@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from mediamesh.app.resources import Resources
 from mediamesh.errors import PostgresUnavailable
 from mediamesh.search import highlight
 from mediamesh.search.cursor import (
@@ -34,6 +33,7 @@ from mediamesh.search.models import SearchHit, SearchQuery, SearchResult, Sugges
 from mediamesh.search.postgres import query_text
 from mediamesh.search.postgres import repository as postgres_repository
 from mediamesh.search.postgres.repository import BuiltQuery, Counts, PageRow, by_count
+from mediamesh.search.stores import SearchStores
 from mediamesh.storage.postgres import translated_errors
 
 SUGGEST_CANDIDATES = 200
@@ -42,19 +42,19 @@ SAMPLE_ROWS = 10_000
 SECOND_CONNECTION_WAIT = 0.05
 
 
-async def search(resources: Resources, query: SearchQuery) -> SearchResult:
+async def search(stores: SearchStores, query: SearchQuery) -> SearchResult:
     """One page of results; `query.cursor` is this path's token (unwrapped) or None.
 
     Raises InvalidInput for a cursor of another query, PostgresUnavailable when PostgreSQL
     does not answer within SEARCH_POSTGRES_TIMEOUT_SECONDS.
     """
-    settings = resources.settings
+    settings = stores.settings
     timeout = settings.search_postgres_timeout_seconds
     parsed = query_text.parse(query.q)
     mark = fingerprint(query, parsed.text)
     after = decode_position(query.cursor, mark) if query.cursor else None
     fuzzy_below = settings.search_typo_fallback_below if parsed.typo_tolerant else 0
-    pool = resources.pool
+    pool = stores.pool
     with translated_errors(settings.database_url), postgres_repository.timed(timeout):
         async with (
             pool.acquire(timeout=timeout) as conn,
@@ -193,14 +193,14 @@ def estimated(capped: Counts, sampled: Counts, percent: float) -> Counts:
     return Counts(total, capped.fuzzy_used, facets)
 
 
-async def suggest(resources: Resources, q: str, limit: int) -> list[Suggestion]:
+async def suggest(stores: SearchStores, q: str, limit: int) -> list[Suggestion]:
     """Titles for a search box: word prefixes ("godf"), typos ("godfathr"), exact first."""
     parsed = query_text.parse(q)
     if parsed.is_empty:
         return []
-    timeout = resources.settings.search_postgres_timeout_seconds
-    with translated_errors(resources.settings.database_url), postgres_repository.timed(timeout):
-        async with resources.pool.acquire(timeout=timeout) as conn:
+    timeout = stores.settings.search_postgres_timeout_seconds
+    with translated_errors(stores.settings.database_url), postgres_repository.timed(timeout):
+        async with stores.pool.acquire(timeout=timeout) as conn:
             return await postgres_repository.suggest(
                 conn, parsed, limit, SUGGEST_CANDIDATES, timeout
             )

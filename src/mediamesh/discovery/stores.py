@@ -1,0 +1,28 @@
+"""What the discovery feature uses of the shared clients, handed to it by the wiring (app/):
+PostgreSQL (the source of truth), Redis, the DynamoDB list tables when DYNAMODB_ENABLED, and
+the breakers of their tiers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import redis.asyncio as aioredis
+
+from mediamesh.discovery.models import ListKind
+from mediamesh.resilience.breakers import Breakers
+from mediamesh.settings import Settings
+from mediamesh.storage.dynamodb.client import DynamoDBConnection
+from mediamesh.storage.dynamodb.tables import TableSpec
+
+
+@dataclass(frozen=True)
+class DiscoveryStores:
+    settings: Settings
+    pool: asyncpg.Pool
+    redis: aioredis.Redis
+    lists: dict[ListKind, TableSpec]  # the DynamoDB table of each list kind
+    dynamodb: Any | None  # None when DYNAMODB_ENABLED=false
+    dynamodb_connection: DynamoDBConnection | None
+    breakers: Breakers

@@ -1,0 +1,28 @@
+"""What the search feature uses of the shared clients, handed to it by the wiring (app/):
+PostgreSQL, the DynamoDB search index when DYNAMODB_ENABLED, and the breakers of their tiers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from mediamesh.resilience.breakers import Breakers
+from mediamesh.settings import Settings
+from mediamesh.storage.dynamodb.client import DynamoDBConnection
+from mediamesh.storage.dynamodb.tables import TableSpec
+
+
+@dataclass(frozen=True)
+class SearchStores:
+    settings: Settings
+    pool: asyncpg.Pool
+    index: TableSpec  # the DynamoDB search-index table
+    dynamodb: Any | None  # None when DYNAMODB_ENABLED=false
+    dynamodb_connection: DynamoDBConnection | None
+    breakers: Breakers
+
+    @property
+    def dynamodb_open(self) -> bool:
+        return self.settings.dynamodb_enabled and self.dynamodb is not None
