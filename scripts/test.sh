@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, type check, and pytest against real PostgreSQL, Redis and
-# DynamoDB Local. Each run gets its own database, Redis key prefix and DynamoDB Local port.
+# The whole test suite: lint, type check, the architecture's import contracts, and pytest
+# against real PostgreSQL, Redis and DynamoDB Local. Each run gets its own database, Redis key
+# prefix and DynamoDB Local port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
@@ -8,4 +9,5 @@ cd "$(dirname "$0")/.."
 .venv/bin/ruff check
 .venv/bin/ruff format --check
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache
 exec .venv/bin/pytest "$@"
