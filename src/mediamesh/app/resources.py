@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import asyncpg
 import redis.asyncio as aioredis
@@ -19,7 +18,7 @@ from mediamesh.search.stores import SearchStores
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage import redis as redis_store
-from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
+from mediamesh.storage.dynamodb.client import DynamoDBClient, DynamoDBConnection, open_client
 from mediamesh.storage.dynamodb.provisioning import verify_table
 from mediamesh.storage.dynamodb.tables import Tables, TableSpec, tables_from_settings
 
@@ -32,7 +31,7 @@ class Resources:
     pool: asyncpg.Pool
     redis: aioredis.Redis
     tables: Tables
-    dynamodb: Any | None  # an aiobotocore client, or None when DYNAMODB_ENABLED=false
+    dynamodb: DynamoDBClient | None  # an aiobotocore client, or None when DYNAMODB_ENABLED=false
     dynamodb_connection: DynamoDBConnection | None
     # one circuit breaker per tier, shared by every caller of the tier (resilience/)
     breakers: Breakers = field(default_factory=Breakers.create)
@@ -91,7 +90,7 @@ async def open_resources(
 
 
 async def _check_tables(
-    client: Any, conn: DynamoDBConnection, specs: tuple[TableSpec, ...]
+    client: DynamoDBClient, conn: DynamoDBConnection, specs: tuple[TableSpec, ...]
 ) -> None:
     problems: list[str] = []
     for spec in specs:

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from mediamesh.errors import MediaMeshError
 from mediamesh.settings import Settings, load_settings
-from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
+from mediamesh.storage.dynamodb.client import DynamoDBClient, DynamoDBConnection, open_client
 
 T = TypeVar("T")
 console = Console(stderr=True)
@@ -43,7 +43,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 @asynccontextmanager
-async def dynamodb(cfg: Settings) -> AsyncIterator[tuple[Any, DynamoDBConnection]]:
+async def dynamodb(cfg: Settings) -> AsyncIterator[tuple[DynamoDBClient, DynamoDBConnection]]:
     if not cfg.dynamodb_enabled:
         fail("DYNAMODB_ENABLED=false: this command needs DynamoDB")
     conn = DynamoDBConnection.from_settings(cfg)

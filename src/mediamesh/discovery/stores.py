@@ -5,7 +5,6 @@ the breakers of their tiers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 import redis.asyncio as aioredis
@@ -13,7 +12,7 @@ import redis.asyncio as aioredis
 from mediamesh.discovery.models import ListKind
 from mediamesh.resilience.breakers import Breakers
 from mediamesh.settings import Settings
-from mediamesh.storage.dynamodb.client import DynamoDBConnection
+from mediamesh.storage.dynamodb.client import DynamoDBClient, DynamoDBConnection
 from mediamesh.storage.dynamodb.tables import TableSpec
 
 
@@ -23,6 +22,6 @@ class DiscoveryStores:
     pool: asyncpg.Pool
     redis: aioredis.Redis
     lists: dict[ListKind, TableSpec]  # the DynamoDB table of each list kind
-    dynamodb: Any | None  # None when DYNAMODB_ENABLED=false
+    dynamodb: DynamoDBClient | None  # None when DYNAMODB_ENABLED=false
     dynamodb_connection: DynamoDBConnection | None
     breakers: Breakers

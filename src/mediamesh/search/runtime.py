@@ -9,14 +9,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import Any
 
 from fastapi import Request
 
 from mediamesh.search.dynamodb.index_store import SearchIndexWriter
 from mediamesh.search.indexing.outbox import OutboxRelay, RelayPolicy
 from mediamesh.search.stores import SearchStores
-from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
+from mediamesh.storage.dynamodb.client import DynamoDBClient, DynamoDBConnection, open_client
 
 # The relay's writes are background work (BatchWriteItem bodies up to 25 x 400 KB), not the
 # hot path: its own client waits longer than the request path's before calling a call lost.
@@ -37,7 +36,9 @@ class SearchRuntime:
 
 
 def relay_for(
-    stores: SearchStores, client: Any = None, conn: DynamoDBConnection | None = None
+    stores: SearchStores,
+    client: DynamoDBClient | None = None,
+    conn: DynamoDBConnection | None = None,
 ) -> OutboxRelay | None:
     """The outbox relay writing through `client` (default: the shared one), or None when
     DynamoDB is off."""
@@ -45,7 +46,7 @@ def relay_for(
         return None
     client = client or stores.dynamodb
     conn = conn or stores.dynamodb_connection
-    assert conn is not None
+    assert client is not None and conn is not None
     spec = stores.index
     writer = SearchIndexWriter(client, conn, spec)
     return OutboxRelay(stores.pool, writer, spec, RelayPolicy.from_settings(stores.settings))

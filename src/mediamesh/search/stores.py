@@ -4,13 +4,12 @@ PostgreSQL, the DynamoDB search index when DYNAMODB_ENABLED, and the breakers of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
 from mediamesh.resilience.breakers import Breakers
 from mediamesh.settings import Settings
-from mediamesh.storage.dynamodb.client import DynamoDBConnection
+from mediamesh.storage.dynamodb.client import DynamoDBClient, DynamoDBConnection
 from mediamesh.storage.dynamodb.tables import TableSpec
 
 
@@ -19,7 +18,7 @@ class SearchStores:
     settings: Settings
     pool: asyncpg.Pool
     index: TableSpec  # the DynamoDB search-index table
-    dynamodb: Any | None  # None when DYNAMODB_ENABLED=false
+    dynamodb: DynamoDBClient | None  # None when DYNAMODB_ENABLED=false
     dynamodb_connection: DynamoDBConnection | None
     breakers: Breakers
 

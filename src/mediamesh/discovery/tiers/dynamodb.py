@@ -26,7 +26,11 @@ import orjson
 from mediamesh.cache.tier import MISS, Miss
 from mediamesh.discovery.cached_list import CachedList, Entry, ListKey
 from mediamesh.discovery.models import LIST_SIZE, ListKind
-from mediamesh.storage.dynamodb.client import DynamoDBConnection, translated_errors
+from mediamesh.storage.dynamodb.client import (
+    DynamoDBClient,
+    DynamoDBConnection,
+    translated_errors,
+)
 from mediamesh.storage.dynamodb.tables import TableSpec
 
 HEADER_RANK = 0
@@ -37,7 +41,10 @@ class DynamoDBListStore:
     name = "dynamodb"
 
     def __init__(
-        self, client: Any, conn: DynamoDBConnection, tables: Mapping[ListKind, TableSpec]
+        self,
+        client: DynamoDBClient,
+        conn: DynamoDBConnection,
+        tables: Mapping[ListKind, TableSpec],
     ) -> None:
         self._client = client
         self._conn = conn

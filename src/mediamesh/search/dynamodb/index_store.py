@@ -15,7 +15,11 @@ from typing import Any
 from mediamesh.errors import DynamoDBError, DynamoDBUnavailable
 from mediamesh.resilience import backoff
 from mediamesh.search.dynamodb.item import key
-from mediamesh.storage.dynamodb.client import DynamoDBConnection, translated_errors
+from mediamesh.storage.dynamodb.client import (
+    DynamoDBClient,
+    DynamoDBConnection,
+    translated_errors,
+)
 from mediamesh.storage.dynamodb.tables import TableSpec
 
 BATCH_LIMIT = 25  # DynamoDB's maximum number of requests in one BatchWriteItem call
@@ -58,7 +62,7 @@ class SearchIndexWriter:
 
     def __init__(
         self,
-        client: Any,
+        client: DynamoDBClient,
         conn: DynamoDBConnection,
         spec: TableSpec,
         retry: RetryPolicy = RetryPolicy(),

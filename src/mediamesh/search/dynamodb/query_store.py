@@ -14,7 +14,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mediamesh.storage.dynamodb.client import DynamoDBConnection, translated_errors
+from mediamesh.storage.dynamodb.client import (
+    DynamoDBClient,
+    DynamoDBConnection,
+    translated_errors,
+)
 from mediamesh.storage.dynamodb.tables import TableSpec
 
 
@@ -50,7 +54,7 @@ class ReadReport:
 
 
 async def read_bounded(
-    client: Any,
+    client: DynamoDBClient,
     conn: DynamoDBConnection,
     spec: TableSpec,
     plan: ReadPlan,
@@ -74,7 +78,7 @@ async def read_bounded(
 
 
 async def _scan(
-    client: Any, conn: DynamoDBConnection, request: dict[str, Any], segments: int
+    client: DynamoDBClient, conn: DynamoDBConnection, request: dict[str, Any], segments: int
 ) -> ReadReport:
     async def segment(number: int) -> dict[str, Any]:
         with translated_errors(conn):
@@ -95,7 +99,11 @@ async def _scan(
 
 
 async def _query(
-    client: Any, conn: DynamoDBConnection, request: dict[str, Any], index: str, max_pages: int
+    client: DynamoDBClient,
+    conn: DynamoDBConnection,
+    request: dict[str, Any],
+    index: str,
+    max_pages: int,
 ) -> ReadReport:
     report = ReadReport(f"Query {index}")
     start: dict[str, Any] | None = None
@@ -112,7 +120,7 @@ async def _query(
 
 
 async def content_id_pages(
-    client: Any, conn: DynamoDBConnection, spec: TableSpec, page_size: int = 500
+    client: DynamoDBClient, conn: DynamoDBConnection, spec: TableSpec, page_size: int = 500
 ) -> AsyncIterator[list[str]]:
     """Every content id in the index, page by page: a full Scan, for maintenance only
     (`mediamesh reindex --prune`), never for a request."""

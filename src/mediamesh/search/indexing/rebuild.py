@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 
@@ -21,7 +20,7 @@ from mediamesh.search.dynamodb.index_store import SearchIndexWriter, WriteReques
 from mediamesh.search.dynamodb.query_store import content_id_pages
 from mediamesh.search.indexing import outbox_repository
 from mediamesh.search.indexing.sync import sync_contents
-from mediamesh.storage.dynamodb.client import DynamoDBConnection
+from mediamesh.storage.dynamodb.client import DynamoDBClient, DynamoDBConnection
 from mediamesh.storage.dynamodb.tables import TableSpec
 
 
@@ -74,7 +73,10 @@ async def rebuild(
 
 
 async def prune_orphans(
-    pool: asyncpg.Pool, client: Any, conn: DynamoDBConnection, writer: SearchIndexWriter
+    pool: asyncpg.Pool,
+    client: DynamoDBClient,
+    conn: DynamoDBConnection,
+    writer: SearchIndexWriter,
 ) -> int:
     """Delete index items whose document PostgreSQL does not hold live; returns how many."""
     spec = writer.spec

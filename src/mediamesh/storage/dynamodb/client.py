@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast
 
 from aiobotocore.session import get_session
 from botocore.config import Config
@@ -28,6 +28,25 @@ from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb import observers
 
 START_HINT = "start it with `mediamesh stack dynamodb-local start` (or `./scripts/run.sh`)"
+
+
+class DynamoDBClient(Protocol):
+    """The operations our code calls on an aiobotocore DynamoDB client, and only those.
+
+    Keyword arguments and responses are botocore's (the DynamoDB API's names and shapes).
+    A test checks that the real client has every operation named here.
+    """
+
+    async def batch_write_item(self, **kwargs: Any) -> dict[str, Any]: ...
+    async def create_table(self, **kwargs: Any) -> dict[str, Any]: ...
+    async def delete_item(self, **kwargs: Any) -> dict[str, Any]: ...
+    async def delete_table(self, **kwargs: Any) -> dict[str, Any]: ...
+    async def describe_table(self, **kwargs: Any) -> dict[str, Any]: ...
+    async def describe_time_to_live(self, **kwargs: Any) -> dict[str, Any]: ...
+    async def put_item(self, **kwargs: Any) -> dict[str, Any]: ...
+    async def query(self, **kwargs: Any) -> dict[str, Any]: ...
+    async def scan(self, **kwargs: Any) -> dict[str, Any]: ...
+    async def update_time_to_live(self, **kwargs: Any) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +83,7 @@ class DynamoDBConnection:
 
 
 @asynccontextmanager
-async def open_client(conn: DynamoDBConnection) -> AsyncIterator[Any]:
+async def open_client(conn: DynamoDBConnection) -> AsyncIterator[DynamoDBClient]:
     """Yield an aiobotocore DynamoDB client with explicit hot-path timeouts and retries.
 
     Explicit keys are passed only when both are set; otherwise botocore's chain
@@ -87,7 +106,7 @@ async def open_client(conn: DynamoDBConnection) -> AsyncIterator[Any]:
         kwargs["aws_secret_access_key"] = conn.secret_access_key
     async with get_session().create_client("dynamodb", **kwargs) as client:
         observers.attach(client)  # operation observers: IAM proof in tests, capacity metrics
-        yield client
+        yield cast(DynamoDBClient, client)
 
 
 @contextmanager

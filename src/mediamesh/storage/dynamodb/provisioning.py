@@ -13,7 +13,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mediamesh.errors import DynamoDBError, TableSchemaMismatch
-from mediamesh.storage.dynamodb.client import DynamoDBConnection, translated_errors
+from mediamesh.storage.dynamodb.client import (
+    DynamoDBClient,
+    DynamoDBConnection,
+    translated_errors,
+)
 from mediamesh.storage.dynamodb.tables import GlobalIndex, Key, TableSpec
 
 
@@ -29,7 +33,7 @@ class TableReport:
 
 
 async def create_table(
-    client: Any, conn: DynamoDBConnection, spec: TableSpec, wait_seconds: float = 120
+    client: DynamoDBClient, conn: DynamoDBConnection, spec: TableSpec, wait_seconds: float = 120
 ) -> str:
     """Create `spec` if missing, wait until it is ACTIVE and enable TTL. Idempotent.
 
@@ -53,7 +57,9 @@ async def create_table(
     return outcome
 
 
-async def verify_table(client: Any, conn: DynamoDBConnection, spec: TableSpec) -> TableReport:
+async def verify_table(
+    client: DynamoDBClient, conn: DynamoDBConnection, spec: TableSpec
+) -> TableReport:
     """Compare the live table with `spec`: key schema, GSIs and TTL."""
     with translated_errors(conn):
         description = await _describe(client, spec.name)
@@ -68,7 +74,7 @@ async def verify_table(client: Any, conn: DynamoDBConnection, spec: TableSpec) -
     return TableReport(spec.name, True, tuple(problems))
 
 
-async def delete_table(client: Any, conn: DynamoDBConnection, spec: TableSpec) -> bool:
+async def delete_table(client: DynamoDBClient, conn: DynamoDBConnection, spec: TableSpec) -> bool:
     """Delete the table if it exists; returns whether it existed."""
     with translated_errors(conn):
         try:
@@ -153,7 +159,7 @@ def _mismatch_message(name: str, problems: tuple[str, ...]) -> str:
     )
 
 
-async def _describe(client: Any, name: str) -> dict[str, Any] | None:
+async def _describe(client: DynamoDBClient, name: str) -> dict[str, Any] | None:
     try:
         response = await client.describe_table(TableName=name)
     except ClientError as exc:
@@ -164,7 +170,7 @@ async def _describe(client: Any, name: str) -> dict[str, Any] | None:
     return table
 
 
-async def _wait_active(client: Any, name: str, wait_seconds: float) -> dict[str, Any]:
+async def _wait_active(client: DynamoDBClient, name: str, wait_seconds: float) -> dict[str, Any]:
     deadline = time.monotonic() + wait_seconds
     while True:
         description = await _describe(client, name)
@@ -182,7 +188,7 @@ def _all_active(description: dict[str, Any]) -> bool:
     )
 
 
-async def _ensure_ttl(client: Any, spec: TableSpec) -> None:
+async def _ensure_ttl(client: DynamoDBClient, spec: TableSpec) -> None:
     ttl = (await client.describe_time_to_live(TableName=spec.name)).get("TimeToLiveDescription", {})
     status, attribute = ttl.get("TimeToLiveStatus", "DISABLED"), ttl.get("AttributeName")
     if status in ("ENABLED", "ENABLING"):
