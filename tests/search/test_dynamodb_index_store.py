@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mediamesh.devstack import dynamodb_local
+from mediamesh.search.documents import IndexedDocument
 from mediamesh.search.dynamodb.index_store import SearchIndexWriter, WriteRequest
-from mediamesh.search.dynamodb.item import IndexedDocument, to_item
+from mediamesh.search.dynamodb.item import to_item
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
 from mediamesh.storage.dynamodb.tables import tables_from_settings
 from tests.conftest import Stack

@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 
 from mediamesh.search import words
+from mediamesh.search.documents import IndexedDocument
 from mediamesh.search.dynamodb import ranking as dynamodb_ranking
 from mediamesh.search.dynamodb.index_store import RetryPolicy, send_with_retries
 from mediamesh.search.dynamodb.item import (
     MAX_ITEM_BYTES,
-    IndexedDocument,
     from_item,
     item_size,
     to_item,
+    to_record,
 )
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.tables import tables_from_settings
@@ -81,6 +82,16 @@ def test_empty_optional_fields_are_omitted_so_the_category_gsi_stays_sparse() ->
     assert item["tags"] == {"L": []}
     plain = from_item(item)
     assert plain["ttl"] == int(UPDATED.timestamp()) + 60 and plain["tags"] == []
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"description": "", "category": None, "language": None, "tags": []}],
+)
+def test_an_item_reads_back_as_the_document_it_was_written_from(fields: dict[str, Any]) -> None:
+    doc = indexed(**fields)
+    record = to_record(from_item(to_item(doc, SPEC, UPDATED, 60)))
+    assert record.document_fields() == doc.document_fields()
 
 
 def test_the_largest_document_the_api_accepts_fits_in_an_item() -> None:

@@ -10,8 +10,9 @@ import pytest
 
 from mediamesh.devstack import dynamodb_local
 from mediamesh.errors import DynamoDBUnavailable, InvalidInput
+from mediamesh.search.documents import IndexedDocument
 from mediamesh.search.dynamodb.index_store import SearchIndexWriter, WriteRequest
-from mediamesh.search.dynamodb.item import IndexedDocument, to_item
+from mediamesh.search.dynamodb.item import to_item
 from mediamesh.search.dynamodb.metrics import DynamoDBSearchMetrics
 from mediamesh.search.dynamodb.search import search, search_with_report
 from mediamesh.search.models import SearchQuery, SearchResult

@@ -7,8 +7,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from mediamesh.devstack import dynamodb_local
+from mediamesh.search.documents import IndexedDocument
 from mediamesh.search.dynamodb.index_store import SearchIndexWriter, WriteRequest
-from mediamesh.search.dynamodb.item import IndexedDocument, to_item
+from mediamesh.search.dynamodb.item import to_item
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
 from mediamesh.storage.dynamodb.tables import tables_from_settings

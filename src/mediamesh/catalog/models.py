@@ -8,7 +8,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mediamesh.content import ContentId, ContentType, Language, ShortText, Text
+from mediamesh.content import ContentFields, ContentId, ContentKind, ContentType
 
 MAX_BATCH_ITEMS = 500
 
@@ -18,18 +18,15 @@ class Status(StrEnum):
     UNPUBLISHED = "unpublished"
 
 
-class CatalogItemFields(BaseModel):
+class _ProgramLink(ContentKind):
+    """An episode's program, right after contentType (hence a base of its own: ContentKind)."""
+
+    programId: ContentId | None = None
+
+
+class CatalogItemFields(ContentFields, _ProgramLink):
     """The body of PUT /v1/catalog/items/{contentId}."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    contentType: ContentType
-    programId: ContentId | None = None
-    title: Annotated[Text, Field(min_length=1, max_length=500)]
-    description: Annotated[Text, Field(max_length=20_000)] = ""
-    category: ShortText | None = None
-    language: Language | None = None
-    tags: Annotated[list[ShortText], Field(max_length=50)] = []
     publishedAt: datetime | None = None
     status: Status = Status.PUBLISHED
 

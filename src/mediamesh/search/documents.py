@@ -1,27 +1,28 @@
-"""Search documents: the guide's item fields, as the indexing API accepts them."""
+"""Search documents: the guide's item fields, as the indexing API accepts them
+(SearchDocument: content.ContentFields and updatedAt) and as the service holds them
+(DocumentRecord, extended by IndexedDocument here, SearchHit in models.py and
+postgres/repository.py's PageRow). Pure data, no I/O.
+
+The two are one list of fields in two spellings, camelCase and snake_case (`api_name`);
+tests/search/test_documents.py checks that they agree.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime
 
-from mediamesh.content import ContentId, ContentType, ShortText, Text
+from mediamesh.content import ContentFields, ContentId
 
 MAX_BATCH_DOCUMENTS = 500
 
 
-class SearchDocumentFields(BaseModel):
+class SearchDocumentFields(ContentFields):
     """The body of PUT /v1/search/index/{contentId}; `indexedAt` and `ttl` are ours to set."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    contentType: ContentType
-    title: Annotated[Text, Field(min_length=1, max_length=500)]
-    description: Annotated[Text, Field(max_length=20_000)] = ""
-    category: ShortText | None = None
-    language: Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")] | None = None
-    tags: Annotated[list[ShortText], Field(max_length=50)] = []
     # the writer's clock, with a zone (a naive time would be read in the server's zone);
     # default: when the service received it
     updatedAt: AwareDatetime | None = None
@@ -29,3 +30,36 @@ class SearchDocumentFields(BaseModel):
 
 class SearchDocument(SearchDocumentFields):
     contentId: ContentId
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A document's fields as PostgreSQL and DynamoDB hold them and a search answers them:
+    the one list every record of a document extends (SearchDocument's, in snake_case, less
+    the writer's updatedAt, which only IndexedDocument carries)."""
+
+    content_id: str
+    content_type: str
+    title: str
+    description: str
+    category: str | None
+    language: str | None
+    tags: list[str]
+
+    def document_fields(self) -> dict[str, Any]:
+        """The DocumentRecord fields by name (only those, when a subclass adds more), to
+        build another record of the same document: `SearchHit(**row.document_fields(), ...)`."""
+        return {f.name: getattr(self, f.name) for f in fields(DocumentRecord)}
+
+
+@dataclass(frozen=True)
+class IndexedDocument(DocumentRecord):
+    """A live search document as PostgreSQL holds it (a search_documents row)."""
+
+    updated_at: datetime
+
+
+def api_name(name: str) -> str:
+    """The API's (camelCase) name of a record field: content_id → contentId."""
+    first, *rest = name.split("_")
+    return first + "".join(part.capitalize() for part in rest)

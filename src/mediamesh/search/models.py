@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mediamesh.search.documents import DocumentRecord
+
 MAX_QUERY_LENGTH = 256
 MAX_LIMIT = 100
 
@@ -21,16 +23,16 @@ class SearchQuery:
 
 
 @dataclass(frozen=True)
-class SearchHit:
-    content_id: str
-    content_type: str
-    title: str
-    description: str
-    category: str | None
-    language: str | None
-    tags: list[str]
+class SearchHit(DocumentRecord):
+    """A document as a search answers it; each field is in the API's item (routes.py), by
+    its `api_name`."""
+
     score: float
     highlights: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: DocumentRecord, score: float, highlights: dict[str, str]) -> SearchHit:
+        return cls(**document.document_fields(), score=score, highlights=highlights)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ docs/SEARCH.md; the routes only translate between HTTP and search/service.py."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -14,7 +15,12 @@ from mediamesh.http.auth import require_api_key
 from mediamesh.http.write_guard import postgres_write
 from mediamesh.search import runtime, service
 from mediamesh.search.cursor import MAX_CURSOR_CHARS
-from mediamesh.search.documents import MAX_BATCH_DOCUMENTS, SearchDocument, SearchDocumentFields
+from mediamesh.search.documents import (
+    MAX_BATCH_DOCUMENTS,
+    SearchDocument,
+    SearchDocumentFields,
+    api_name,
+)
 from mediamesh.search.indexing import service as indexing
 from mediamesh.search.models import MAX_LIMIT, MAX_QUERY_LENGTH, SearchQuery, SearchResult
 
@@ -112,19 +118,9 @@ async def suggest(
 def _result_body(result: SearchResult) -> dict[str, Any]:
     return {
         "query": result.query,
+        # a hit's fields in order (contentId ... tags, score, highlights), by their API names
         "items": [
-            {
-                "contentId": hit.content_id,
-                "contentType": hit.content_type,
-                "title": hit.title,
-                "description": hit.description,
-                "category": hit.category,
-                "language": hit.language,
-                "tags": hit.tags,
-                "score": hit.score,
-                "highlights": hit.highlights,
-            }
-            for hit in result.items
+            {api_name(f.name): getattr(hit, f.name) for f in fields(hit)} for hit in result.items
         ],
         "total": result.total,
         "facets": result.facets,

@@ -16,29 +16,15 @@ attribute back to "" or None.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from mediamesh.search import words
+from mediamesh.search.documents import DocumentRecord, IndexedDocument
 from mediamesh.storage.dynamodb.tables import CATEGORY, CONTENT_TYPE, TableSpec
 
 MAX_ITEM_BYTES = 400 * 1024
 WORD_SET_ATTRIBUTES = ("titleWords", "tagWords", "descriptionWords")
-
-
-@dataclass(frozen=True)
-class IndexedDocument:
-    """A live search document as PostgreSQL holds it."""
-
-    content_id: str
-    content_type: str
-    title: str
-    description: str
-    category: str | None
-    language: str | None
-    tags: list[str]
-    updated_at: datetime
 
 
 def to_item(
@@ -81,6 +67,20 @@ def key(spec: TableSpec, content_id: str) -> dict[str, Any]:
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
     """A wire-format item as plain Python values (S → str, N → int, L → list, SS → set)."""
     return {name: _plain(value) for name, value in item.items()}
+
+
+def to_record(plain: dict[str, Any]) -> DocumentRecord:
+    """The document in a `from_item` item: `to_item`'s inverse, an omitted attribute read
+    back as "" (description), None (category, language) or [] (tags)."""
+    return DocumentRecord(
+        content_id=plain["contentId"],
+        content_type=plain[CONTENT_TYPE.name],
+        title=plain["title"],
+        description=plain.get("description", ""),
+        category=plain.get(CATEGORY.name),
+        language=plain.get("language"),
+        tags=list(plain.get("tags", [])),
+    )
 
 
 def item_size(item: dict[str, Any]) -> int:

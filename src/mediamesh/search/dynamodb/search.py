@@ -20,7 +20,7 @@ from mediamesh.errors import DynamoDBUnavailable
 from mediamesh.search import words
 from mediamesh.search.dynamodb import cursor as dynamodb_cursor
 from mediamesh.search.dynamodb import ranking as dynamodb_ranking
-from mediamesh.search.dynamodb.item import from_item
+from mediamesh.search.dynamodb.item import from_item, to_record
 from mediamesh.search.dynamodb.metrics import METRICS, DynamoDBSearchMetrics
 from mediamesh.search.dynamodb.plan import build_plan
 from mediamesh.search.dynamodb.query_store import ReadReport, read_bounded
@@ -125,19 +125,13 @@ def _score(item: dict[str, Any], query_words: list[str]) -> float:
 
 
 def _hit(item: dict[str, Any], score: float, query_words: list[str]) -> SearchHit:
-    description = item.get("description", "")
-    return SearchHit(
-        content_id=item["contentId"],
-        content_type=item["contentType"],
-        title=item["title"],
-        description=description,
-        category=item.get("category"),
-        language=item.get("language"),
-        tags=list(item.get("tags", [])),
+    document = to_record(item)
+    return SearchHit.of(
+        document,
         score=score,
         highlights={
-            "title": dynamodb_ranking.highlight(item["title"], query_words),
-            "description": dynamodb_ranking.snippet(description, query_words),
+            "title": dynamodb_ranking.highlight(document.title, query_words),
+            "description": dynamodb_ranking.snippet(document.description, query_words),
         },
     )
 

@@ -9,13 +9,17 @@ one document in an order that would leave the older one in DynamoDB.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import asyncpg
 
-from mediamesh.search.dynamodb.item import IndexedDocument
+from mediamesh.search.documents import IndexedDocument
 
 LOCK_CLASS = 0x6D6D_736F  # "mmso": the advisory-lock namespace of search-index syncing
+# an IndexedDocument's fields are search_documents' column names
+_COLUMNS = ", ".join(f.name for f in fields(IndexedDocument))
+_LIVE_DOCUMENTS = f"""SELECT {_COLUMNS}
+    FROM search_documents WHERE content_id = ANY($1::text[]) AND deleted_at IS NULL"""
 
 
 @dataclass(frozen=True)
@@ -80,12 +84,7 @@ async def live_documents(
     conn: asyncpg.Connection, content_ids: Sequence[str]
 ) -> dict[str, IndexedDocument]:
     """The documents among `content_ids` that exist and are not tombstoned."""
-    rows = await conn.fetch(
-        """SELECT content_id, content_type, title, description, category, language, tags,
-                  updated_at
-           FROM search_documents WHERE content_id = ANY($1::text[]) AND deleted_at IS NULL""",
-        list(content_ids),
-    )
+    rows = await conn.fetch(_LIVE_DOCUMENTS, list(content_ids))
     return {row["content_id"]: IndexedDocument(**dict(row)) for row in rows}
 
 

@@ -18,6 +18,7 @@ import orjson
 from mediamesh.errors import PostgresUnavailable
 from mediamesh.search import highlight
 from mediamesh.search.cursor import PostgresPosition
+from mediamesh.search.documents import DocumentRecord
 from mediamesh.search.models import SearchQuery, Suggestion
 from mediamesh.search.postgres import sql
 from mediamesh.search.postgres.query_text import ParsedQuery
@@ -42,14 +43,9 @@ class BuiltQuery:
 
 
 @dataclass(frozen=True)
-class PageRow:
-    content_id: str
-    content_type: str
-    title: str
-    description: str
-    category: str | None
-    language: str | None
-    tags: list[str]
+class PageRow(DocumentRecord):
+    """A row of sql.PAGE / sql.BROWSE_PAGE: the document, then its rank and highlights."""
+
     score: float  # exact: a keyset position compares it for equality
     title_norm: str
     title_marked: str | None  # ts_headline output (highlight.START/STOP); None: no full text

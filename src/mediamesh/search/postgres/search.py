@@ -208,14 +208,8 @@ async def suggest(stores: SearchStores, q: str, limit: int) -> list[Suggestion]:
 
 def _hit(row: PageRow) -> SearchHit:
     title, description = row.title_marked, row.description_marked
-    return SearchHit(
-        content_id=row.content_id,
-        content_type=row.content_type,
-        title=row.title,
-        description=row.description,
-        category=row.category,
-        language=row.language,
-        tags=list(row.tags),
+    return SearchHit.of(
+        row,
         score=round(row.score, 6),
         highlights={
             "title": highlight.to_html(title) if title else highlight.plain(row.title),
