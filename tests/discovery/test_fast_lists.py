@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from starlette.types import ASGIApp, Message, Scope
 
 from mediamesh.app.factory import MediaMeshAPI
-from mediamesh.discovery.fast_lists import parse_query
+from mediamesh.discovery.list_params import parse_query
 from mediamesh.discovery.models import ListContentType, ListQuery
 from mediamesh.observability.logs import JSONFormatter
 from mediamesh.settings import Settings

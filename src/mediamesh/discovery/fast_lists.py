@@ -3,36 +3,27 @@
 
 A profile of near-cache hits put ~95 % of their time in the framework (routing, dependency
 solving, the middleware stack). This path answers only what it can answer exactly as the
-routes would: a GET of one of the two paths with no body, known and valid query parameters,
-an accepted read key when MEDIAMESH_READ_API_KEYS is set, no Origin when CORS is on, and the
-list in the near cache. Anything else — a miss, an unusual, unknown or bad parameter, a
-missing key — falls through to the app untouched, so errors (422, 401, 403) and every other
-behaviour stay the framework's. What it answers carries the same headers (built once per
-near-cache entry and second), is counted in the same request metrics and logged in the same
-line as by RequestContext, and keeps the list fresh (refresh ahead) like the route.
+routes would: a GET of one of the two paths with no body, known and valid query parameters
+(list_params.parse_query, from the routes' own rules), an accepted read key when
+MEDIAMESH_READ_API_KEYS is set, no Origin when CORS is on, and the list in the near cache.
+Anything else — a miss, an unusual, unknown or bad parameter, a missing key — falls through
+to the app untouched, so errors (422, 401, 403) and every other behaviour stay the
+framework's. What it answers carries the same headers (built once per near-cache entry and
+second), is counted in the same request metrics and logged in the same line as by
+RequestContext, and keeps the list fresh (refresh ahead) like the route.
 """
 
 from __future__ import annotations
 
-import re
 import time
-from urllib.parse import parse_qsl
 
 from starlette.datastructures import State
 from starlette.types import Scope, Send
 
-from mediamesh.content import printable
-from mediamesh.discovery.models import LIST_SIZE, ListContentType, ListKind, ListQuery
+from mediamesh.discovery.list_params import parse_query  # the routes' rules (one place)
+from mediamesh.discovery.models import ListKind
 from mediamesh.discovery.rendering import RenderedList
-from mediamesh.discovery.routes import (
-    CATEGORY_MAX_LENGTH,
-    DEFAULT_LIMIT,
-    LANGUAGE_MAX_LENGTH,
-    LANGUAGE_PATTERN,
-    etag_matches,
-    list_headers,
-    seconds_left,
-)
+from mediamesh.discovery.routes import etag_matches, list_headers, seconds_left
 from mediamesh.discovery.runtime import DiscoveryRuntime
 from mediamesh.errors import MediaMeshError
 from mediamesh.http.auth import check_api_key
@@ -42,10 +33,6 @@ from mediamesh.observability.middleware import RequestLog, request_id_from
 from mediamesh.settings import Settings
 
 KINDS = {"/v1/discovery/trending": ListKind.TRENDING, "/v1/discovery/popular": ListKind.POPULAR}
-_CONTENT_TYPES = {t.value: t for t in ListContentType}
-_LIMIT = re.compile(r"[1-9][0-9]{0,2}")  # plain decimals only: "05" or " 5" take the slow path
-# fullmatch, as pydantic's (Rust) regex reads ^…$: Python's $ would also match before a "\n"
-_LANGUAGE = re.compile(LANGUAGE_PATTERN.removeprefix("^").removesuffix("$"))
 _FALL_THROUGH_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
 _MEMO_MAX = 256
 Headers = list[tuple[bytes, bytes]]
@@ -131,44 +118,6 @@ class FastLists:
             self._memo.clear()
         self._memo[id(rendered)] = (rendered, max_age, ok, not_modified)  # holds it: no id reuse
         return ok, not_modified
-
-
-def parse_query(raw: bytes) -> tuple[ListQuery, int] | None:
-    """The list and limit the route would read from this query string (decoded as Starlette
-    does); None for anything it would not accept as is, or might read differently: an
-    unknown or repeated parameter, a value that is not plainly valid."""
-    if not raw:
-        return ListQuery(), DEFAULT_LIMIT
-    params: dict[str, str] = {}
-    for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
-        if name in params:
-            return None
-        params[name] = value
-    content_type = _CONTENT_TYPES.get(params.pop("contentType", "all"))
-    limit = params.pop("limit", str(DEFAULT_LIMIT))
-    category = params.pop("category", None)
-    language = params.pop("language", None)
-    if params or content_type is None or not _LIMIT.fullmatch(limit):
-        return None
-    if int(limit) > LIST_SIZE or not _valid_category(category):
-        return None
-    if language is not None and (
-        len(language) > LANGUAGE_MAX_LENGTH or not _LANGUAGE.fullmatch(language)
-    ):
-        return None
-    return ListQuery(content_type, category, language), int(limit)
-
-
-def _valid_category(value: str | None) -> bool:
-    if value is None:
-        return True
-    if not 1 <= len(value) <= CATEGORY_MAX_LENGTH or "#" in value:
-        return False
-    try:
-        printable(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _accepted(authorization: bytes | None, keys: tuple[str, ...]) -> bool:

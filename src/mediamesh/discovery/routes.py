@@ -4,45 +4,25 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
-from pydantic import AfterValidator
+from fastapi import APIRouter, Request, Response
 
-from mediamesh.content import printable
 from mediamesh.discovery import runtime
+
+# the parameters and their rules, shared with the fast path (discovery/fast_lists.py)
+from mediamesh.discovery.list_params import (
+    DEFAULT_CONTENT_TYPE,
+    DEFAULT_LIMIT,
+    Category,
+    ContentTypeParam,
+    Language,
+    Limit,
+)
 from mediamesh.discovery.list_schema import ListOut
-from mediamesh.discovery.models import LIST_SIZE, ListContentType, ListKind, ListQuery
+from mediamesh.discovery.models import ListKind, ListQuery
 from mediamesh.discovery.rendering import RenderedList
 
 router = APIRouter(prefix="/v1/discovery", tags=["discovery"])
-# the parameters' rules, also applied by the fast path (discovery/fast_lists.py)
-DEFAULT_LIMIT = 20
-CATEGORY_MAX_LENGTH = 100
-LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
-LANGUAGE_MAX_LENGTH = 35
-
-
-def _category(value: str | None) -> str | None:
-    # "#" separates the parts of the list's DynamoDB partition key (PROGRAM#category=…)
-    if value is not None and "#" in value:
-        raise ValueError("must not contain '#'")
-    return printable(value)
-
-
-ContentTypeParam = Annotated[
-    ListContentType, Query(alias="contentType", description="PROGRAM, EPISODE or all")
-]
-Limit = Annotated[int, Query(ge=1, le=LIST_SIZE, description="how many items, 1..100")]
-Category = Annotated[
-    str | None,
-    Query(min_length=1, max_length=CATEGORY_MAX_LENGTH, description="e.g. Comedy"),
-    AfterValidator(_category),
-]
-Language = Annotated[
-    str | None,
-    Query(pattern=LANGUAGE_PATTERN, max_length=LANGUAGE_MAX_LENGTH, description="e.g. fr"),
-]
 RESPONSES: dict[int | str, dict[str, object]] = {
     200: {
         "model": ListOut,
@@ -57,7 +37,7 @@ RESPONSES: dict[int | str, dict[str, object]] = {
 @router.get("/trending", response_class=Response, responses=RESPONSES)
 async def trending(
     request: Request,
-    content_type: ContentTypeParam = ListContentType.ALL,
+    content_type: ContentTypeParam = DEFAULT_CONTENT_TYPE,
     limit: Limit = DEFAULT_LIMIT,
     category: Category = None,
     language: Language = None,
@@ -70,7 +50,7 @@ async def trending(
 @router.get("/popular", response_class=Response, responses=RESPONSES)
 async def popular(
     request: Request,
-    content_type: ContentTypeParam = ListContentType.ALL,
+    content_type: ContentTypeParam = DEFAULT_CONTENT_TYPE,
     limit: Limit = DEFAULT_LIMIT,
     category: Category = None,
     language: Language = None,
