@@ -4,6 +4,7 @@ the same properties are proven against the real stores in tests/discovery)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -45,6 +46,14 @@ class Harness:
         return Value(f"computed {key}")
 
 
+async def until(condition: Callable[[], bool], within: float = 30.0) -> None:
+    """Yield to the event loop until `condition()` holds (a failure after `within` s)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the condition never held"
+        await asyncio.sleep(0)
+
+
 async def test_a_hit_is_written_back_to_the_tiers_in_front_only() -> None:
     h = Harness(("a", "b", "c"))
     h.tiers[1].data["k"] = Value("from b")
@@ -61,7 +70,8 @@ async def test_a_miss_is_computed_once_and_stored_everywhere() -> None:
     h = Harness()
     h.release.clear()
     requests = [asyncio.create_task(h.chain.get("k")) for _ in range(50)]
-    await asyncio.sleep(0.05)
+    # every request has missed both tiers, and so is in the flight (joined, or started it)
+    await until(lambda: h.metrics.tiers["second"].misses == 50)
     h.release.set()
     hits = await asyncio.gather(*requests)
     await h.background.wait_idle()
@@ -110,7 +120,7 @@ async def test_another_holder_of_the_lock_is_waited_for() -> None:
     h.lock.holders["lock:k"] = "another process"
 
     async def the_other_process() -> None:
-        await asyncio.sleep(0.05)
+        await until(lambda: h.metrics.lock_waits == 1)  # once the chain waits for it
         h.tiers[1].data["k"] = Value("theirs")
 
     hit, _ = await asyncio.gather(h.chain.get("k"), the_other_process())

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
+import re
+import sys
+from datetime import date, datetime
+from typing import Annotated, Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from mediamesh.discovery.events.models import EventBatch
+from mediamesh.content import ContentId, Text, printable
+from mediamesh.discovery.events import plain_batch
+from mediamesh.discovery.events.models import MAX_EVENTS_PER_REQUEST, EventBatch, EventIn
 from mediamesh.discovery.events.plain_batch import plain_batch_size
 
 EVENT = {"contentId": "c1", "type": "view", "occurredAt": "2031-03-10T10:30:00Z", "userId": "u"}
@@ -88,7 +93,7 @@ _EVENTS = st.lists(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_EVENTS)
 def test_what_it_takes_the_model_takes_alike(events: list[dict[str, Any]]) -> None:
     raw = body(*events)
@@ -112,3 +117,89 @@ def _impossible_date(event: dict[str, Any]) -> bool:
     except ValueError:
         return True
     return False
+
+
+def test_the_check_understands_the_models() -> None:
+    """Else the fast path is off: bring plain_batch's _SHAPE and checks up to date."""
+    assert plain_batch.UNDERSTOOD
+    assert plain_batch.understands(EventIn, EventBatch)
+
+
+class _Same(EventIn):
+    """Says nothing more: understood."""
+
+
+class _Required(EventIn):
+    region: str
+
+
+class _Validated(EventIn):
+    userId: Annotated[Text, Field(max_length=128), AfterValidator(str.lower)] | None = None
+
+
+class _Dated(EventIn):
+    occurredAt: date | None = None  # type: ignore[assignment]
+
+
+class _Aliased(EventIn):
+    contentId: ContentId = Field(alias="id")
+
+
+class _NotNull(EventIn):
+    userId: Annotated[Text, Field(min_length=1, max_length=128)] = "anonymous"
+
+
+class _Checked(EventIn):
+    @model_validator(mode="after")
+    def _no_likes(self) -> _Checked:
+        return self
+
+
+class _Lowered(EventIn):
+    model_config = ConfigDict(extra="forbid", str_to_lower=True)
+
+
+class _Strict(EventIn):
+    type: Annotated[str, Field(max_length=32, strict=True)]
+
+
+class _Batch(EventBatch):
+    source: str
+
+
+@pytest.mark.parametrize(
+    "event", [_Required, _Validated, _Dated, _Aliased, _NotNull, _Checked, _Lowered, _Strict]
+)
+def test_a_model_that_says_more_turns_the_fast_path_off(event: type[EventIn]) -> None:
+    def batch_of(model: type[EventIn]) -> type[BaseModel]:
+        class Batch(BaseModel):
+            model_config = ConfigDict(extra="forbid")
+            events: Annotated[list[model], Field(min_length=1, max_length=1000)]  # type: ignore[valid-type]
+
+        return Batch
+
+    assert plain_batch.understands(_Same, batch_of(_Same))
+    assert not plain_batch.understands(event, batch_of(event))
+    assert not plain_batch.understands(EventIn, _Batch)
+
+
+def test_the_limits_are_the_models() -> None:
+    """Read from the model's fields (content.ContentId's, EventIn's, EventBatch's)."""
+    assert plain_batch._CONTENT_ID.pattern.endswith("{1,128}(?<!\\s)")
+    assert plain_batch._USER_ID.pattern.endswith("{1,128}")
+    assert (plain_batch._MIN_EVENTS, plain_batch._MAX_EVENTS) == (1, MAX_EVENTS_PER_REQUEST)
+    assert sorted(plain_batch._TYPES) == ["complete", "like", "view"]
+
+
+def test_the_character_rules_are_contents() -> None:
+    """_PRINTABLE takes exactly the characters content.printable takes, and a contentId's
+    ends exclude exactly what str.strip removes: checked for every code point."""
+    one, space = re.compile(plain_batch._PRINTABLE), re.compile(r"\s")
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        try:
+            taken = printable(ch) == ch
+        except ValueError:
+            taken = False
+        assert (one.fullmatch(ch) is not None) == taken, hex(code)
+        assert (space.fullmatch(ch) is not None) == (ch.strip() == ""), hex(code)

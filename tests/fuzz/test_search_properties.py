@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mediamesh.errors import InvalidInput
@@ -21,7 +21,14 @@ from mediamesh.search.models import SearchQuery
 from mediamesh.search.postgres import query_text
 from mediamesh.search.words import words
 
-settings.register_profile("mediamesh-fuzz", max_examples=300, derandomize=True, deadline=None)
+# no deadline, no "too slow" health check: both time the machine, not the code
+settings.register_profile(
+    "mediamesh-fuzz",
+    max_examples=300,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 FUZZ = settings.get_profile("mediamesh-fuzz")
 
 # any text, lone surrogates and controls included

@@ -4,6 +4,7 @@ may SIGSTOP it), a FaultProxy in front of each store, data loaded through the AP
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -50,7 +51,7 @@ class Live:
     category: str
 
     async def ready(self) -> dict[str, Any]:
-        async with httpx.AsyncClient(base_url=self.base, timeout=5) as client:
+        async with httpx.AsyncClient(base_url=self.base, timeout=WAIT_SECONDS) as client:
             body: dict[str, Any] = (await client.get("/health/ready")).json()
         return body
 
@@ -63,13 +64,23 @@ class Live:
         )
 
     async def until_healthy(self, deadline: float, poke: bool = False) -> bool:
-        """Poll `healthy` every 0.25 s until `deadline` (epoch); `poke` sends reads meanwhile,
-        since a breaker closes only when a request probes its tier."""
+        """Poll `healthy` every 0.25 s until `deadline` (epoch); `poke` sends reads and a
+        write meanwhile, since a breaker closes only when a request probes its tier (the
+        writes breaker: a write)."""
+        probe = {"contentType": "PROGRAM", "title": "Probe", "category": f"probe{self.unique}"}
         async with httpx.AsyncClient(base_url=self.base, timeout=5) as client:
             while time.time() < deadline:
-                if poke:
-                    await client.get("/v1/discovery/trending", params={"limit": 3})
-                    await client.get("/v1/search", params={"q": QUERY, "category": self.category})
+                if poke:  # what they answer does not matter: `healthy` is the verdict
+                    with contextlib.suppress(httpx.TimeoutException):
+                        await client.get("/v1/discovery/trending", params={"limit": 3})
+                        await client.get(
+                            "/v1/search", params={"q": QUERY, "category": self.category}
+                        )
+                        await client.put(
+                            f"/v1/catalog/items/probe-{self.unique}",
+                            json=probe,
+                            headers=WRITE_HEADERS,
+                        )
                 if await self.healthy():
                     return True
                 await asyncio.sleep(0.25)

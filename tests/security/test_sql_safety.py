@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mediamesh.search.models import MAX_QUERY_LENGTH
@@ -114,7 +114,13 @@ TYPED = st.text(
 )
 
 
-@settings(max_examples=150, derandomize=True, deadline=None, database=None)
+@settings(
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],  # it would time the machine
+)
 @given(q=TYPED)
 async def test_no_typed_text_breaks_the_tsquery(postgres_client: httpx.AsyncClient, q: str) -> None:
     for path in ("/v1/search", "/v1/search/suggest"):
