@@ -15,7 +15,7 @@ from mediamesh.settings import Settings
 from mediamesh.storage import redis as redis_client
 from mediamesh.storage.redis_lock import RedisLock
 from tests.conftest import Stack
-from tests.storage.lists_fixtures import VERSION, a_key, a_list
+from tests.discovery.tiers.lists_fixtures import VERSION, a_key, a_list
 
 
 @pytest.fixture

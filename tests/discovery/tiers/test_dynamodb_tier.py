@@ -15,7 +15,7 @@ from mediamesh.discovery.cached_list import CachedList
 from mediamesh.discovery.models import ListContentType, ListKind
 from mediamesh.settings import Settings
 from tests.conftest import Stack
-from tests.storage.lists_fixtures import VERSION, a_key, a_list, dynamodb_store
+from tests.discovery.tiers.lists_fixtures import VERSION, a_key, a_list, dynamodb_store
 from tests.support import provision
 
 
