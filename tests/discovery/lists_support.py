@@ -1,16 +1,19 @@
-"""Helpers for the list tests: catalog items and engagement written through the API, and a
-view of a running app's discovery service."""
+"""Helpers for the list tests: catalog items and engagement written through the API, a view
+of a running app's discovery service, and raw ASGI calls with and without the fast path."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Scope
 
+from mediamesh.app.factory import MediaMeshAPI
 from mediamesh.discovery.runtime import DiscoveryRuntime
 from mediamesh.discovery.service import DiscoveryService
 from mediamesh.settings import Settings
@@ -99,3 +102,59 @@ def ids(body: dict[str, object]) -> list[str]:
 def http_client(app: FastAPI) -> httpx.AsyncClient:
     """An HTTP client for an app already running (see tests.support.running_app)."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mediamesh")
+
+
+async def call(asgi: ASGIApp, path: str, query: str, *headers: tuple[bytes, bytes]) -> Exchange:
+    """A GET with exactly this query string (no client re-encoding it), straight into `asgi`."""
+    scope: Scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [(b"host", b"mediamesh"), *headers],
+        "client": ("127.0.0.1", 40000),
+        "server": ("mediamesh", 80),
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await asgi(scope, receive, send)
+    return Exchange(sent, framework="route" in scope)
+
+
+class Exchange:
+    def __init__(self, sent: list[Message], framework: bool) -> None:
+        self.sent = sent
+        self.framework = framework  # the router saw it (FastAPI answered)
+
+    @property
+    def status(self) -> int:
+        return int(self.sent[0]["status"])
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        return list(self.sent[0]["headers"])
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(m.get("body", b"") for m in self.sent[1:])
+
+    def header(self, name: bytes) -> bytes:
+        value: bytes = dict(self.sent[0]["headers"])[name]
+        return value
+
+
+def framework(app: FastAPI) -> ASGIApp:
+    """The app without its fast path: what the fast path falls through to."""
+    assert isinstance(app, MediaMeshAPI) and app.fast_lists is not None
+    return functools.partial(FastAPI.__call__, app)

@@ -3,7 +3,6 @@ route does — same status, headers and bytes — and leaves everything else to 
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -12,14 +11,20 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from starlette.types import ASGIApp, Message, Scope
 
-from mediamesh.app.factory import MediaMeshAPI
 from mediamesh.discovery.list_params import parse_query
 from mediamesh.discovery.models import ListContentType, ListQuery
 from mediamesh.observability.logs import JSONFormatter
 from mediamesh.settings import Settings
-from tests.discovery.lists_support import Seed, discovery, http_client, seed
+from tests.discovery.lists_support import (
+    Exchange,
+    Seed,
+    call,
+    discovery,
+    framework,
+    http_client,
+    seed,
+)
 from tests.support import WRITE_HEADERS, running_app
 
 READ_KEY = "read-key-fast"
@@ -40,59 +45,12 @@ async def category(provisioned: Settings, unique: str) -> str:
     return name
 
 
-async def call(asgi: ASGIApp, app: FastAPI, path: str, query: str, *headers: Any) -> Exchange:
-    scope: Scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": query.encode(),
-        "headers": [(b"host", b"mediamesh"), *headers],
-        "client": ("127.0.0.1", 40000),
-        "server": ("mediamesh", 80),
-    }
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await asgi(scope, receive, send)
-    return Exchange(sent, framework="route" in scope)
-
-
-class Exchange:
-    def __init__(self, sent: list[Message], framework: bool) -> None:
-        self.sent = sent
-        self.framework = framework  # the router saw it (FastAPI answered)
-
-    @property
-    def status(self) -> int:
-        return int(self.sent[0]["status"])
-
-    def header(self, name: bytes) -> bytes:
-        value: bytes = dict(self.sent[0]["headers"])[name]
-        return value
-
-
-def framework(app: FastAPI) -> ASGIApp:
-    """The app without its fast path: what the fast path falls through to."""
-    assert isinstance(app, MediaMeshAPI) and app.fast_lists is not None
-    return functools.partial(FastAPI.__call__, app)
-
-
 async def both(app: FastAPI, path: str, query: str, *headers: Any) -> tuple[Exchange, Exchange]:
     """The same request through the whole app and through the framework alone. Retried when
     a second ticks between the two (Cache-Control's max-age counts down each second)."""
     for _ in range(3):
-        fast = await call(app, app, path, query, RID, *headers)
-        slow = await call(framework(app), app, path, query, RID, *headers)
+        fast = await call(app, path, query, RID, *headers)
+        slow = await call(framework(app), path, query, RID, *headers)
         if fast.sent == slow.sent:
             break
     return fast, slow
@@ -119,7 +77,7 @@ async def test_a_hit_is_byte_identical_to_the_route(
     app: FastAPI, category: str, path: str, query: str
 ) -> None:
     query = query.format(c=category)
-    first = await call(app, app, path, query)  # a miss: computed by the route
+    first = await call(app, path, query)  # a miss: computed by the route
     assert first.framework and first.status == 200
     fast, slow = await both(app, path, query)
     assert not fast.framework and slow.framework
@@ -133,9 +91,9 @@ async def test_a_hit_is_byte_identical_to_the_route(
 
 
 async def test_a_made_request_id_is_returned(app: FastAPI) -> None:
-    await call(app, app, "/v1/discovery/trending", "")
+    await call(app, "/v1/discovery/trending", "")
     hostile = (b"x-request-id", b"bad id;" * 30)
-    made = await call(app, app, "/v1/discovery/trending", "", hostile)
+    made = await call(app, "/v1/discovery/trending", "", hostile)
     assert not made.framework and len(made.header(b"x-request-id")) == 32
 
 
@@ -155,7 +113,7 @@ async def test_a_made_request_id_is_returned(app: FastAPI) -> None:
     ],
 )
 async def test_bad_parameters_fall_through_to_the_422(app: FastAPI, query: str) -> None:
-    await call(app, app, "/v1/discovery/trending", "")
+    await call(app, "/v1/discovery/trending", "")
     fast, slow = await both(app, "/v1/discovery/trending", query)
     assert fast.framework and fast.status == 422 and fast.sent == slow.sent
 
@@ -164,7 +122,7 @@ async def test_bad_parameters_fall_through_to_the_422(app: FastAPI, query: str) 
     "query", ["limit=05", "limit=20&limit=20", "verbose=1", "category=Science+Fiction"]
 )
 async def test_unusual_queries_are_left_to_the_route(app: FastAPI, query: str) -> None:
-    fast = await call(app, app, "/v1/discovery/trending", query)
+    fast = await call(app, "/v1/discovery/trending", query)
     assert fast.framework and fast.status == 200
 
 
@@ -188,7 +146,7 @@ async def test_read_keys_are_enforced_or_left_to_the_route(
     read = (b"authorization", f"Bearer {READ_KEY}".encode())
     async with running_app(settings, "discovery") as app:
         path = "/v1/discovery/trending"
-        assert (await call(app, app, path, query, read)).status == 200  # fills the near cache
+        assert (await call(app, path, query, read)).status == 200  # fills the near cache
         for key in (read, (b"authorization", WRITE_HEADERS["Authorization"].encode())):
             fast, slow = await both(app, path, query, key)
             assert not fast.framework and fast.status == 200 and fast.sent == slow.sent
@@ -207,9 +165,9 @@ async def test_a_cors_request_is_left_to_the_route(provisioned: Settings) -> Non
         update={"memory_cache_ttl_seconds": 60.0, "cors_allowed_origins": origin}
     )
     async with running_app(settings, "discovery") as app:
-        await call(app, app, "/v1/discovery/trending", "")
-        plain = await call(app, app, "/v1/discovery/trending", "")
-        cors = await call(app, app, "/v1/discovery/trending", "", (b"origin", origin.encode()))
+        await call(app, "/v1/discovery/trending", "")
+        plain = await call(app, "/v1/discovery/trending", "")
+        cors = await call(app, "/v1/discovery/trending", "", (b"origin", origin.encode()))
     assert not plain.framework
     assert cors.framework and cors.header(b"access-control-allow-origin") == origin.encode()
 
@@ -244,7 +202,7 @@ async def test_a_takedown_is_never_served_from_the_fast_path(
     app: FastAPI, category: str, unique: str
 ) -> None:
     query = f"category={category}"
-    await call(app, app, "/v1/discovery/trending", query)
+    await call(app, "/v1/discovery/trending", query)
     async with http_client(app) as http:
         deleted = await http.delete(f"/v1/catalog/items/a-{unique}", headers=WRITE_HEADERS)
         assert deleted.status_code == 204, deleted.text

@@ -10,7 +10,6 @@ are answered by the fast path, the others left to the framework.
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from collections.abc import AsyncIterator
@@ -23,7 +22,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Scope, Send
+from starlette.types import ASGIApp, Scope, Send
 
 from mediamesh.app.factory import MediaMeshAPI
 from mediamesh.catalog.service import delete_item
@@ -34,7 +33,7 @@ from mediamesh.discovery.rendering import RenderedList
 from mediamesh.search.indexing.catalog_port import SearchIndex
 from mediamesh.settings import Settings
 from tests.discovery.conftest import Catalog
-from tests.discovery.lists_support import Seed, discovery, seed
+from tests.discovery.lists_support import Seed, call, discovery, framework, seed
 from tests.support import WRITE_HEADERS, running_app
 
 TRENDING, POPULAR = "/v1/discovery/trending", "/v1/discovery/popular"
@@ -111,33 +110,9 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 async def get(asgi: ASGIApp, path: str, query: str) -> Answer:
-    """A GET with exactly this query string (no client re-encoding it): status, headers and
-    body as sent."""
-    scope: Scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": query.encode(),
-        "headers": [(b"host", b"mediamesh"), (b"x-request-id", RID.encode())],
-        "client": ("127.0.0.1", 40000),
-        "server": ("mediamesh", 80),
-    }
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await asgi(scope, receive, send)
-    body = b"".join(m.get("body", b"") for m in sent[1:])
-    return int(sent[0]["status"]), list(sent[0]["headers"]), body
+    """Status, headers and body as sent."""
+    sent = await call(asgi, path, query, (b"x-request-id", RID.encode()))
+    return sent.status, sent.headers, sent.body
 
 
 def plant(app: FastAPI, path: str, query: str, donor: RenderedList) -> None:
@@ -188,7 +163,7 @@ async def test_lists_answer_alike_with_and_without_the_fast_path(
         return answered[-1]
 
     monkeypatch.setattr(fast_lists, "answer", recorded)
-    without = functools.partial(FastAPI.__call__, lists_app)  # the app without its fast path
+    without = framework(lists_app)
     corpus = [(path, query, True) for path, query in LIST_HITS] + [
         (path, query, False) for query in LIST_OTHERS for path in (TRENDING, POPULAR)
     ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import asyncpg
 from fastapi import Request
 
+from mediamesh.http.app_state import app_attribute
 from mediamesh.search.indexing.catalog_port import CatalogSearchPort
 
 TakeDown = Callable[[Sequence[str]], Awaitable[None]]
@@ -23,7 +24,4 @@ class CatalogDeps:
 
 def of(request: Request) -> CatalogDeps:
     """The catalog's collaborators in the app serving `request` (set by the lifespan)."""
-    deps = request.app.state.catalog
-    if not isinstance(deps, CatalogDeps):
-        raise TypeError("the catalog is not served by this app")
-    return deps
+    return app_attribute(request, "catalog", CatalogDeps)

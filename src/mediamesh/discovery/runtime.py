@@ -21,6 +21,7 @@ from mediamesh.discovery.events.writer import EventWriter
 from mediamesh.discovery.service import DiscoveryService
 from mediamesh.discovery.stores import DiscoveryStores
 from mediamesh.errors import DependencyError
+from mediamesh.http.app_state import app_attribute
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,7 @@ class DiscoveryRuntime:
 
 def of(request: Request) -> DiscoveryRuntime:
     """The running discovery service of the app serving `request` (set by the lifespan)."""
-    runtime = request.app.state.discovery
-    if not isinstance(runtime, DiscoveryRuntime):
-        raise TypeError("the discovery service is not running in this app")
-    return runtime
+    return app_attribute(request, "discovery", DiscoveryRuntime)
 
 
 @asynccontextmanager

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from fastapi import Request
 
+from mediamesh.http.app_state import app_attribute
 from mediamesh.search.dynamodb.index_store import SearchIndexWriter
 from mediamesh.search.indexing.outbox import OutboxRelay, RelayPolicy
 from mediamesh.search.stores import SearchStores
@@ -83,7 +84,4 @@ async def running(stores: SearchStores) -> AsyncIterator[SearchRuntime]:
 
 def of(request: Request) -> SearchRuntime:
     """The running search service of the app serving `request` (set by the app's lifespan)."""
-    runtime = request.app.state.search
-    if not isinstance(runtime, SearchRuntime):
-        raise TypeError("the search service is not running in this app")
-    return runtime
+    return app_attribute(request, "search", SearchRuntime)
