@@ -22,7 +22,13 @@ from mediamesh.search.documents import (
     api_name,
 )
 from mediamesh.search.indexing import service as indexing
-from mediamesh.search.models import MAX_LIMIT, MAX_QUERY_LENGTH, SearchQuery, SearchResult
+from mediamesh.search.models import (
+    MAX_LIMIT,
+    MAX_QUERY_LENGTH,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
 WRITE = [Depends(require_api_key)]
@@ -115,13 +121,14 @@ async def suggest(
     }
 
 
+# a hit's fields in order (contentId ... tags, score, highlights) and their API names
+_HIT_KEYS = tuple((f.name, api_name(f.name)) for f in fields(SearchHit))
+
+
 def _result_body(result: SearchResult) -> dict[str, Any]:
     return {
         "query": result.query,
-        # a hit's fields in order (contentId ... tags, score, highlights), by their API names
-        "items": [
-            {api_name(f.name): getattr(hit, f.name) for f in fields(hit)} for hit in result.items
-        ],
+        "items": [{key: getattr(hit, name) for name, key in _HIT_KEYS} for hit in result.items],
         "total": result.total,
         "facets": result.facets,
         # a partial DynamoDB answer counts only what it read
