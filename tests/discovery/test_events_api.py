@@ -59,8 +59,9 @@ def _iso(offset: timedelta) -> str:
     ("bad", "fragment"),
     [
         ({"type": "share"}, "type 'share' is not one of view, like, complete"),
-        ({"occurredAt": _iso(timedelta(minutes=5))}, "is in the future"),
-        ({"occurredAt": _iso(timedelta(days=-31))}, "older than the longest list window"),
+        # offsets from the time the test runs (not the time it was collected)
+        ({"occurredAt": timedelta(days=1)}, "is in the future"),
+        ({"occurredAt": timedelta(days=-31)}, "older than the longest list window"),
         ({"occurredAt": "2024-01-01T00:00:00"}, "needs a time zone"),
         ({"contentId": "missing"}, "no catalog item has this contentId"),
     ],
@@ -77,6 +78,8 @@ async def test_a_bad_event_rejects_the_whole_batch(
     offender = {"contentId": item, "type": "view", **bad}
     if offender["contentId"] == "missing":
         offender["contentId"] = f"missing-{unique}"
+    if isinstance(offender.get("occurredAt"), timedelta):
+        offender["occurredAt"] = _iso(offender["occurredAt"])
     events = [{"contentId": item, "type": "view"}, offender, {"contentId": item, "type": "like"}]
     async with api_client(provisioned) as client:
         response = await client.post(URL, json={"events": events}, headers=WRITE_HEADERS)

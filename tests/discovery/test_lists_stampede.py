@@ -13,6 +13,15 @@ from tests.support import running_app
 async def test_a_cold_list_is_computed_once_across_processes(
     provisioned: Settings, unique: str
 ) -> None:
+    # budgets no busy machine exceeds: a Redis read or lock timing out would open the breaker
+    # and let each process compute (the fallback the fault tests cover), not what this tests
+    provisioned = provisioned.model_copy(
+        update={
+            "cache_redis_timeout_seconds": 5.0,
+            "cache_dynamodb_timeout_seconds": 5.0,
+            "redis_timeout_seconds": 5.0,
+        }
+    )
     category = f"cat-{unique}"
     await seed(provisioned, category, [Seed(f"a-{unique}", 9), Seed(f"b-{unique}", 4)])
     params = {"category": category, "contentType": "PROGRAM"}
