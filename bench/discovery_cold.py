@@ -30,7 +30,7 @@ from mediamesh.discovery.ranking import sql as ranking_sql
 from mediamesh.discovery.ranking.compute import RankingParams, compute_list
 from mediamesh.discovery.ranking.windows import HOUR, current_hour, trending_window
 from mediamesh.search.indexing.catalog_port import SearchIndex
-from mediamesh.settings import Settings
+from mediamesh.settings import Settings, masked_url
 from mediamesh.storage import postgres
 from mediamesh.storage.migrations import migrate
 
@@ -237,7 +237,7 @@ def main() -> None:
     finally:
         if not args.keep:
             asyncio.run(postgres.drop_database(args.url))
-            print(f"dropped {postgres.redacted(args.url)}")
+            print(f"dropped {masked_url(args.url)}")
 
 
 if __name__ == "__main__":

@@ -6,13 +6,15 @@ set -euo pipefail
 DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/mediamesh}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# a URL as it may be printed: its password (user info or password= parameter) masked
+masked() { printf '%s' "$1" | sed -E 's|^([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*):[^/?#]*@|\1:***@|; s|([?&]password=)[^&#]*|\1***|I'; }
 is_local() { case "$1" in *@127.0.0.1*|*@localhost*|*//127.0.0.1*|*//localhost*) return 0;; *) return 1;; esac; }
 
 pg_up() { pg_isready -q -d "${DATABASE_URL%/*}/postgres" 2>/dev/null; }
 redis_up() { redis-cli -u "$REDIS_URL" ping 2>/dev/null | grep -q PONG; }
 
 if ! pg_up; then
-  is_local "$DATABASE_URL" || { echo "PostgreSQL at $DATABASE_URL does not answer" >&2; exit 1; }
+  is_local "$DATABASE_URL" || { echo "PostgreSQL at $(masked "$DATABASE_URL") does not answer" >&2; exit 1; }
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
     [ "$(id -u)" -eq 0 ] || { echo "install PostgreSQL: sudo apt-get install -y postgresql" >&2; exit 1; }
     say "installing PostgreSQL"
@@ -30,7 +32,7 @@ if ! pg_up; then
 fi
 
 if ! redis_up; then
-  is_local "$REDIS_URL" || { echo "Redis at $REDIS_URL does not answer" >&2; exit 1; }
+  is_local "$REDIS_URL" || { echo "Redis at $(masked "$REDIS_URL") does not answer" >&2; exit 1; }
   if ! command -v redis-server >/dev/null; then
     [ "$(id -u)" -eq 0 ] || { echo "install Redis: sudo apt-get install -y redis-server" >&2; exit 1; }
     say "installing Redis"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from mediamesh.errors import ConfigError
-from mediamesh.settings import load_settings
+from mediamesh.settings import load_settings, masked_url
 
 
 def test_defaults_are_the_guides() -> None:
@@ -73,3 +73,36 @@ def test_invalid_value_names_the_variable(variable: str, value: str) -> None:
 def test_secrets_are_not_shown() -> None:
     s = load_settings({"AWS_SECRET_ACCESS_KEY": "s3cr3t", "MEDIAMESH_API_KEYS": "k3y"})
     assert "s3cr3t" not in repr(s) and "k3y" not in repr(s)
+
+
+@pytest.mark.parametrize(
+    ("url", "printed"),
+    [
+        ("postgresql://app:pw@db:5432/mm", "postgresql://app:***@db:5432/mm"),
+        ("redis://:pw@cache:6379/0", "redis://:***@cache:6379/0"),
+        ("rediss://default:p@ss:w@cache/0", "rediss://default:***@cache/0"),
+        ("unix://:pw@/run/redis.sock?db=0", "unix://:***@/run/redis.sock?db=0"),
+        ("postgresql://app:pw@[::1]:5432,h2:5433/mm", "postgresql://app:***@[::1]:5432,h2:5433/mm"),
+        (
+            "postgresql://db/mm?user=app&password=pw&ssl=1",
+            "postgresql://db/mm?user=app&password=***&ssl=1",
+        ),
+        ("redis://cache/0?Password=pw", "redis://cache/0?Password=***"),
+        ("postgresql://app@db:5432/mm", "postgresql://app@db:5432/mm"),
+        ("http://localhost:8000", "http://localhost:8000"),
+        ("postgresql://db:5432/mm@x", "postgresql://db:5432/mm@x"),
+    ],
+)
+def test_masked_url_hides_passwords_only(url: str, printed: str) -> None:
+    assert masked_url(url) == printed
+
+
+def test_raw_events_outlive_the_longest_list_window() -> None:
+    """Ingestion writes events as old as the longest window: their partitions must stay."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"EVENT_RETENTION_DAYS": "20", "TRENDING_WINDOW_HOURS": "500"})
+    assert caught.value.message == (
+        "invalid configuration: EVENT_RETENTION_DAYS (20) must be at least the longest list "
+        "window (30 days: TRENDING_WINDOW_HOURS, POPULAR_WINDOW_DAYS)"
+    )
+    assert load_settings({"EVENT_RETENTION_DAYS": "30"}).event_retention_days == 30

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mediamesh.errors import ConfigError
@@ -67,6 +67,9 @@ class Settings(BaseSettings):
         default="dynamodb,redis", pattern=r"^(dynamodb|redis)(,(dynamodb|redis))?$"
     )
     memory_cache_ttl_seconds: Annotated[float, Field(ge=0, le=60)] = 5.0
+    # the CDN's takedown window: how long a shared cache may keep a list answer (max-age plus
+    # stale-while-revalidate, discovery/list_caching.py)
+    list_http_max_age_seconds: Annotated[int, Field(ge=0, le=600)] = 5
     memory_cache_max_entries: Annotated[int, Field(ge=1, le=1_000_000)] = 1024
     # past its TTL a near-cache copy is still served this long (never past the list's own
     # expiry) while one request refreshes it: a list idle for a few seconds then asked for
@@ -87,6 +90,25 @@ class Settings(BaseSettings):
     refresh_ahead_fraction: Annotated[float, Field(gt=0, le=0.9)] = 0.2
     refresh_ahead_idle_seconds: Annotated[float, Field(gt=0, le=86_400)] = 300.0
     refresh_ahead_interval_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    # ... of at most this many lists per process (the least recently read is forgotten first),
+    # at most this many at once
+    refresh_ahead_max_lists: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    refresh_ahead_concurrency: Annotated[int, Field(ge=1, le=256)] = 4
+    # the bounded key space (docs/CACHING.md, "A bounded key space"): lists live at once in
+    # the caches (the Redis registry, plain lists included); a filtered list computed beyond
+    # it is served but cached nowhere
+    cache_max_filtered_lists: Annotated[int, Field(ge=1, le=1_000_000)] = 2000
+    # a category or language no published item has gets 404; those found are remembered
+    # (at most this many per process) and checked again after this long
+    list_filter_max_values: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
+    list_filter_recheck_seconds: Annotated[float, Field(ge=0, le=86_400)] = 60.0
+    # --- discovery: takedowns (docs/CACHING.md, "Takedowns") ---
+    # every process reads PostgreSQL's takedown log at least this often (NOTIFY wakes it
+    # sooner): the bound on how long a takedown can be served by another process
+    takedown_poll_seconds: Annotated[float, Field(gt=0, le=1)] = 0.25
+    # one purge of the cached copies (Redis, DynamoDB) of a takedown's lists; what is not
+    # done in time is retried with backoff until it is
+    takedown_purge_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0
 
     # --- search ---
     search_dynamodb_max_query_length: Annotated[int, Field(ge=0, le=256)] = 50
@@ -104,6 +126,24 @@ class Settings(BaseSettings):
     search_outbox_retry_base_seconds: Annotated[float, Field(gt=0, le=3600)] = 1.0
     search_outbox_retry_max_seconds: Annotated[float, Field(gt=0, le=86_400)] = 60.0
     search_outbox_write_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
+    # how often the outbox gauges of /metrics are recomputed (in the background: a scrape
+    # never queries PostgreSQL for them)
+    search_outbox_stats_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 15.0
+    # how far ahead of the server clock a document's updatedAt may be before it is refused:
+    # a later updatedAt would win over every update until that time (same default as events)
+    search_max_clock_skew_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
+
+    # --- retention (docs/OPERATIONS.md, "Retention"): what `mediamesh maintain` and each
+    # server's maintenance schedule delete ---
+    # raw events are kept at least this long (dropped a whole month's partition at a time);
+    # never less than the longest list window, which ingestion may still write into
+    event_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    # tombstoned search documents are kept this long (and until their outbox row has gone):
+    # a tombstone keeps a late, older upsert of a deleted document from bringing it back
+    search_tombstone_retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    # how often each server runs maintenance (one at a time across processes); 0: never
+    # (run `mediamesh maintain` from a scheduler instead)
+    maintenance_interval_seconds: Annotated[float, Field(ge=0, le=7 * 86_400)] = 3600.0
 
     # --- resilience (docs/OPERATIONS.md, "Runbooks") ---
     # a tier's circuit breaker opens after this many consecutive failures or timeouts, and
@@ -127,11 +167,25 @@ class Settings(BaseSettings):
     mediamesh_api_keys: SecretStr = SecretStr("")
     # empty: reads are public; set: reads need one of these keys (or a write key)
     mediamesh_read_api_keys: SecretStr = SecretStr("")
+    # empty: GET /metrics is open; set: it needs one of these keys (a scraper's, no other)
+    metrics_api_keys: SecretStr = SecretStr("")
     # largest request body (413 above it): 4 MiB, over 6x the 500 largest sample items
     # (630 KB) and 11x 1,000 events with every field at its longest (360 KB)
     max_request_bytes: Annotated[int, Field(ge=1024, le=256 * 1024 * 1024)] = 4 * 1024 * 1024
     # comma-separated origins allowed to call the API from a browser; empty: no CORS headers
     cors_allowed_origins: str = ""
+
+    @model_validator(mode="after")
+    def _events_outlive_the_windows(self) -> Settings:
+        # ingestion accepts events as old as the longest window: their partition must exist
+        longest_days = max(-(-self.trending_window_hours // 24), self.popular_window_days)
+        if self.event_retention_days < longest_days:
+            raise ValueError(
+                f"EVENT_RETENTION_DAYS ({self.event_retention_days}) must be at least the "
+                f"longest list window ({longest_days} days: TRENDING_WINDOW_HOURS, "
+                "POPULAR_WINDOW_DAYS)"
+            )
+        return self
 
     @field_validator("dynamodb_endpoint", "aws_access_key_id", mode="before")
     @classmethod
@@ -182,6 +236,10 @@ class Settings(BaseSettings):
         return _split(self.mediamesh_read_api_keys.get_secret_value())
 
     @property
+    def metrics_keys(self) -> tuple[str, ...]:
+        return _split(self.metrics_api_keys.get_secret_value())
+
+    @property
     def cors_origins(self) -> tuple[str, ...]:
         return _split(self.cors_allowed_origins)
 
@@ -189,6 +247,20 @@ class Settings(BaseSettings):
     def uses_aws(self) -> bool:
         """True when no endpoint is set: the default AWS endpoint and credential chain."""
         return self.dynamodb_endpoint is None
+
+
+# scheme://user:password@ (the password runs to the last @ before the path), and a
+# `password=` query parameter (libpq and redis-py both accept one)
+_URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*):[^/?#]*@")
+_QUERY_PASSWORD = re.compile(r"(?i)(?P<head>[?&]password=)[^&#]*")
+
+
+def masked_url(url: str) -> str:
+    """`url` with its password (in the user info or a `password=` parameter) shown as ***, for
+    whatever prints or logs a URL (DATABASE_URL, REDIS_URL, an endpoint). Total: any text in,
+    the same text with passwords masked out; user, host, port and path are kept."""
+    url = _URL_PASSWORD.sub(r"\g<head>:***@", url, count=1)
+    return _QUERY_PASSWORD.sub(r"\g<head>***", url)
 
 
 _ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
@@ -215,6 +287,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         problems = [
             f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']} "
             f"(got {err.get('input')!r})"
+            if err["loc"]
+            else err["msg"].removeprefix("Value error, ")  # a rule across variables
             for err in exc.errors()
         ]
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -13,12 +14,12 @@ from mediamesh.cache.chain import CacheChain
 from mediamesh.cache.guarded_tier import GuardedTier
 from mediamesh.cache.lock import ComputeLock
 from mediamesh.cache.metrics import ChainMetrics
-from mediamesh.errors import PostgresUnavailable, RedisUnavailable
+from mediamesh.errors import NotFound, PostgresUnavailable, RedisUnavailable
 from tests.cache.memory_tier import MemoryLock, MemoryTier, Value
 
 
 class Harness:
-    def __init__(self, names: tuple[str, ...] = ("first", "second")) -> None:
+    def __init__(self, names: tuple[str, ...] = ("first", "second"), **hooks: Any) -> None:
         self.tiers = [MemoryTier(name) for name in names]
         self.lock = MemoryLock()
         self.metrics = ChainMetrics()
@@ -36,6 +37,7 @@ class Harness:
             self.background,
             self.metrics,
             poll_seconds=0.01,
+            **hooks,
         )
 
     async def compute(self, key: str) -> Value:
@@ -179,3 +181,83 @@ async def test_rewrite(
     await h.chain.rewrite("k", fix)
     found = [t.data["k"].text if "k" in t.data else None for t in h.tiers]
     assert found == [expected_front, expected_back]
+
+
+async def test_concurrent_hits_of_one_generation_are_written_back_once() -> None:
+    h = Harness(generation=lambda value: value.text)
+    h.tiers[1].data["k"] = Value("v1")
+    hits = await asyncio.gather(*(h.chain.get("k") for _ in range(20)))
+    await h.background.wait_idle()
+    h.tiers[0].data.clear()  # gone from the front tier (evicted): the claim still stands
+    await h.chain.get("k")
+    await h.background.wait_idle()
+    assert {hit.source for hit in hits} <= {"first", "second"}
+    assert h.tiers[0].puts == 1
+    assert h.metrics.tier("first").write_backs == 1
+    h.tiers[1].data["k"] = Value("v2")  # a new generation is written back, once
+    await asyncio.gather(*(h.chain.get("k") for _ in range(5)))
+    await h.background.wait_idle()
+    assert h.tiers[0].puts == 2 and h.tiers[0].data["k"] == Value("v2")
+
+
+async def test_a_failed_write_back_may_be_tried_again() -> None:
+    h = Harness(generation=lambda value: value.text)
+    h.tiers[1].data["k"] = Value("v1")
+    h.tiers[0].fail = RedisUnavailable("down")
+    await h.chain.get("k")
+    await h.background.wait_idle()
+    h.tiers[0].fail = None
+    await h.chain.get("k")
+    await h.background.wait_idle()
+    assert h.tiers[0].data["k"] == Value("v1")
+    assert h.metrics.tier("first").write_backs == 1
+    assert h.metrics.tier("first").write_back_errors == 1
+
+
+async def test_a_rewrite_lets_the_key_be_written_back_again() -> None:
+    h = Harness(generation=lambda value: value.text)
+    h.tiers[1].data["k"] = Value("v1")
+    await h.chain.get("k")
+    await h.background.wait_idle()
+    assert await h.chain.rewrite("k", lambda value: None)  # nothing to change
+    h.tiers[0].data.clear()
+    await h.chain.get("k")
+    await h.background.wait_idle()
+    assert h.tiers[0].puts == 2
+
+
+async def test_a_key_refused_by_admit_reads_computes_and_stores_nothing() -> None:
+    async def admit(key: str) -> None:
+        if key.startswith("unknown"):
+            raise NotFound(f"no {key}")
+
+    h = Harness(admit=admit)
+    h.tiers[0].data["unknown-1"] = Value("planted")  # not even a tier is read
+    with pytest.raises(NotFound):
+        await h.chain.get("unknown-1")
+    await h.background.wait_idle()
+    assert h.computed == [] and h.tiers[1].data == {} and h.lock.holders == {}
+    assert h.metrics.tier("first").hits == h.metrics.tier("first").misses == 0
+    assert (await h.chain.get("known")).source == "postgres"
+
+
+async def test_a_value_refused_by_register_is_returned_and_stored_nowhere() -> None:
+    registered: list[str] = []
+
+    async def register(key: str, value: Value) -> bool:
+        if key == "full":
+            return False
+        registered.append(key)
+        return True
+
+    h = Harness(register=register)
+    assert (await h.chain.get("full")).value == Value("computed full")
+    await h.background.wait_idle()
+    assert all(tier.data == {} for tier in h.tiers)
+    assert h.lock.holders == {}  # released all the same
+    assert await h.chain.refresh("full", good_enough=lambda value: False) == Value("computed full")
+    assert all(tier.data == {} for tier in h.tiers)
+    await h.chain.get("ok")
+    await h.background.wait_idle()
+    assert registered == ["ok"] and all("ok" in tier.data for tier in h.tiers)
+    assert h.metrics.not_registered == 2

@@ -126,3 +126,66 @@ async def test_writes_need_a_valid_key(provisioned: Settings, unique: str) -> No
         )
     assert missing.status_code == 401 and missing.json()["error"]["code"] == "unauthorized"
     assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "forbidden"
+
+
+async def searchable(settings: Settings, content_ids: list[str]) -> set[str]:
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT content_id FROM search_documents "
+            "WHERE content_id = ANY($1::text[]) AND deleted_at IS NULL",
+            content_ids,
+        )
+    finally:
+        await conn.close()
+    return {row["content_id"] for row in rows}
+
+
+async def taken_down(settings: Settings, content_id: str) -> int:
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        count: int = await conn.fetchval(
+            "SELECT count(*) FROM takedown_log WHERE $1 = ANY(content_ids)", content_id
+        )
+    finally:
+        await conn.close()
+    return count
+
+
+async def test_a_programs_episodes_leave_search_with_it_and_come_back_with_it(
+    provisioned: Settings, unique: str
+) -> None:
+    show, pilot, draft = f"p-{unique}", f"e1-{unique}", f"e2-{unique}"
+    episode = program(unique, contentType="EPISODE", programId=show)
+    items = [
+        {"contentId": show, **program(unique)},
+        {"contentId": pilot, **episode},
+        {"contentId": draft, **episode, "status": "unpublished"},
+    ]
+    everything = [show, pilot, draft]
+    async with api_client(provisioned) as client:
+        put = await client.post("/v1/catalog/items", json={"items": items}, headers=WRITE_HEADERS)
+        assert put.status_code == 200, put.text
+        assert await searchable(provisioned, everything) == {show, pilot}
+
+        hidden = program(unique, status="unpublished")
+        put = await client.put(f"/v1/catalog/items/{show}", json=hidden, headers=WRITE_HEADERS)
+        assert put.status_code == 200, put.text
+        assert await searchable(provisioned, everything) == set()
+        assert await taken_down(provisioned, show) == 1  # in the same transaction
+
+        # an episode published while its program is not stays out of search
+        put = await client.put(f"/v1/catalog/items/{pilot}", json=episode, headers=WRITE_HEADERS)
+        assert put.status_code == 200, put.text
+        assert await searchable(provisioned, everything) == set()
+
+        put = await client.put(
+            f"/v1/catalog/items/{show}", json=program(unique), headers=WRITE_HEADERS
+        )
+        assert put.status_code == 200, put.text
+        assert await searchable(provisioned, everything) == {show, pilot}
+
+        gone = await client.delete(f"/v1/catalog/items/{show}", headers=WRITE_HEADERS)
+        assert gone.status_code == 204
+        assert await searchable(provisioned, everything) == set()
+        assert await taken_down(provisioned, pilot) == 1  # the delete logs the episodes too

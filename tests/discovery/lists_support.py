@@ -70,6 +70,28 @@ async def seed(settings: Settings, category: str, items: Sequence[Seed]) -> None
             assert response.status_code == 202, response.text
 
 
+async def publish_filter_values(
+    settings: Settings, tag: str, values: Sequence[tuple[str, str]]
+) -> None:
+    """Publish one item per (category, language), without engagement: lists of these
+    values exist (discovery answers 404 for a value no published item has)."""
+    catalog = [
+        {
+            "contentId": f"{tag}-v{n}",
+            "contentType": "PROGRAM",
+            "title": f"Values {n}",
+            "category": category,
+            "language": language,
+        }
+        for n, (category, language) in enumerate(values)
+    ]
+    async with api_client(settings, "discovery") as http:
+        response = await http.post(
+            "/v1/catalog/items", json={"items": catalog}, headers=WRITE_HEADERS
+        )
+        assert response.status_code == 200, response.text
+
+
 def discovery(app: FastAPI) -> DiscoveryService:
     running = app.state.discovery
     assert isinstance(running, DiscoveryRuntime), "the app's lifespan has not started"

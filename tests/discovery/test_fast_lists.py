@@ -23,6 +23,7 @@ from tests.discovery.lists_support import (
     discovery,
     framework,
     http_client,
+    publish_filter_values,
     seed,
 )
 from tests.support import WRITE_HEADERS, running_app
@@ -40,6 +41,7 @@ async def category(provisioned: Settings, unique: str) -> str:
         [
             Seed(f"a-{unique}", views=30),
             Seed(f"b-{unique}", views=20, content_type="EPISODE", program_id=f"a-{unique}"),
+            Seed(f"c-{unique}", views=10, language="en-GB"),  # lists in en-GB exist
         ],
     )
     return name
@@ -119,10 +121,13 @@ async def test_bad_parameters_fall_through_to_the_422(app: FastAPI, query: str) 
 
 
 @pytest.mark.parametrize(
-    "query", ["limit=05", "limit=20&limit=20", "verbose=1", "category=Science+Fiction"]
+    "query", ["limit=05", "limit=20&limit=20", "verbose=1", "category={c}", "category={c}+x"]
 )
-async def test_unusual_queries_are_left_to_the_route(app: FastAPI, query: str) -> None:
-    fast = await call(app, "/v1/discovery/trending", query)
+async def test_unusual_queries_are_left_to_the_route(
+    app: FastAPI, provisioned: Settings, category: str, query: str
+) -> None:
+    await publish_filter_values(provisioned, category, [(f"{category} x", "en")])
+    fast = await call(app, "/v1/discovery/trending", query.format(c=category))
     assert fast.framework and fast.status == 200
 
 

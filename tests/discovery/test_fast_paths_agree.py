@@ -33,7 +33,14 @@ from mediamesh.discovery.rendering import RenderedList
 from mediamesh.search.indexing.catalog_port import SearchIndex
 from mediamesh.settings import Settings
 from tests.discovery.conftest import Catalog
-from tests.discovery.lists_support import Seed, call, discovery, framework, seed
+from tests.discovery.lists_support import (
+    Seed,
+    call,
+    discovery,
+    framework,
+    publish_filter_values,
+    seed,
+)
 from tests.support import WRITE_HEADERS, running_app
 
 TRENDING, POPULAR = "/v1/discovery/trending", "/v1/discovery/popular"
@@ -151,6 +158,20 @@ async def test_lists_answer_alike_with_and_without_the_fast_path(
         [
             Seed(f"a-{unique}", views=30),
             Seed(f"b-{unique}", views=20, content_type="EPISODE", program_id=f"a-{unique}"),
+        ],
+    )
+    # the unusual values of LIST_HITS, as the route reads them: lists exist for them
+    await publish_filter_values(
+        provisioned,
+        f"agree-{unique}",
+        [
+            (f"{category}\tx", "en"),
+            (f"\x7f{category}", "en"),
+            ("x" * 100, "en"),
+            (f"\ufffd\ufffd\ufffd{category}", "en"),  # as %ED%A0%80 decodes
+            ("Science Fiction", "en-GB"),
+            ("Science Fiction", "EN"),
+            ("Science Fiction", "en-abcdefgh-abcdefgh-abcdefg"),
         ],
     )
     fast_lists = lists_app.fast_lists

@@ -76,9 +76,8 @@ async def test_body_and_headers(provisioned: Settings, unique: str, kind: str) -
     assert ttl * (1 - provisioned.cache_ttl_jitter_fraction) - 0.01 <= lifetime <= ttl
     assert response.headers["content-type"] == "application/json"
     assert response.headers["x-cache-source"] == "postgres"
-    cache_control = response.headers["cache-control"]
-    assert cache_control.startswith("public, max-age=")
-    assert 0 < int(cache_control.removeprefix("public, max-age=")) <= ttl
+    # the default CDN takedown window (5 s) split in two: docs/CACHING.md, "HTTP caching"
+    assert response.headers["cache-control"] == "public, max-age=3, stale-while-revalidate=2"
     assert response.headers["etag"].startswith('W/"')
 
 
@@ -128,7 +127,7 @@ async def test_etag_and_if_none_match(provisioned: Settings, unique: str) -> Non
         )
     assert again.status_code == 304 and again.content == b""
     assert again.headers["etag"] == etag and again.headers["x-cache-source"] == "memory"
-    assert again.headers["cache-control"].startswith("public, max-age=")
+    assert again.headers["cache-control"] == first.headers["cache-control"]
     assert strong.status_code == 304
     assert other.status_code == 200 and other.headers["etag"] == etag
 

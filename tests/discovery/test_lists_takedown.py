@@ -128,7 +128,7 @@ async def test_a_stale_list_written_back_after_the_takedown_is_not_served(
     provisioned: Settings, unique: str
 ) -> None:
     """A process that computed before the takedown may write its list back afterwards; a
-    process started later still filters it (it learns recent takedowns from Redis)."""
+    process started later still filters it (it learns recent takedowns from the log in PostgreSQL)."""
     category = await seeded(provisioned, unique)
     a, b, c, e = (f"{x}-{unique}" for x in "abce")
     async with running_app(provisioned) as one:

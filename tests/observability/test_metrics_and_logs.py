@@ -117,9 +117,13 @@ async def test_discovery_metrics_show_tier_outcomes_and_breakers(stack: Stack, u
     settings = stack.settings(table_prefix=f"obs{unique}-", memory_cache_ttl_seconds=0)
     await provision(settings)
     async with api_client(settings) as client:
+        # a category the catalog has (lists of unknown ones are refused, never cached)
+        item = {"contentType": "PROGRAM", "title": "Observed", "category": f"c{unique}"}
+        put = await client.put(f"/v1/catalog/items/o-{unique}", json=item, headers=WRITE_HEADERS)
+        assert put.status_code == 200, put.text
         await client.get("/v1/discovery/trending", params={"category": f"c{unique}"})
         # write-backs run in the background: wait until both tiers hold the list
-        deadline = asyncio.get_running_loop().time() + 10
+        deadline = asyncio.get_running_loop().time() + 30
         while _written_back(await client.get("/metrics")) < 2:
             assert asyncio.get_running_loop().time() < deadline, "write-backs did not land"
             await asyncio.sleep(0.05)

@@ -11,6 +11,9 @@ __all__ = ["live"]  # the fault-injection suite's server, a fixture
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if report.TAKEDOWNS:
+        terminalreporter.section("resilience: takedowns during outages, two processes")
+        terminalreporter.write_line(report.takedown_table(report.TAKEDOWNS))
     if not report.RESULTS:
         return
     terminalreporter.section("resilience: one dependency cut off at a time, under load")

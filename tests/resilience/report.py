@@ -33,6 +33,27 @@ class CaseFigures:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class TakedownFigures:
+    case: str
+    acknowledged_s: float  # the catalog write's response (the commit, announce, first purge)
+    left_every_process_s: float  # from the request until no process lists or finds the item
+    purged_after_outage_s: float  # once the outage ended, until every copy was purged
+
+
+TAKEDOWNS: list[TakedownFigures] = []
+
+
+def takedown_table(results: list[TakedownFigures]) -> str:
+    lines = [f"{'case':<44}{'acked':>8}{'gone from all':>15}{'purged':>9}"]
+    lines += [
+        f"{f.case:<44}{f.acknowledged_s:>7.2f}s{f.left_every_process_s:>14.2f}s"
+        f"{f.purged_after_outage_s:>8.2f}s"
+        for f in results
+    ]
+    return "\n".join(lines)
+
+
 def p99_ms(records: list[dict[str, Any]]) -> float:
     if not records:
         return 0.0

@@ -68,12 +68,12 @@ async def search_stores(settings: Settings) -> AsyncIterator[SearchStores]:
 async def index_documents(pool: asyncpg.Pool, docs: Sequence[SearchDocument]) -> None:
     """The real write path: documents and their outbox rows in one transaction."""
     async with pool.acquire() as conn, conn.transaction():
-        await index_repository.upsert_documents(conn, docs, datetime.now(UTC))
+        await index_repository.upsert_documents(conn, docs, datetime.now(UTC), outbox=True)
 
 
 async def delete_documents(pool: asyncpg.Pool, content_ids: Sequence[str]) -> None:
     async with pool.acquire() as conn, conn.transaction():
-        await index_repository.tombstone(conn, content_ids)
+        await index_repository.tombstone(conn, content_ids, outbox=True)
 
 
 async def index_items(settings: Settings) -> dict[str, dict[str, Any]]:

@@ -7,25 +7,40 @@ documents. Waiting for the relay polls the API with a deadline; nothing asserts 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from mediamesh.devstack import dynamodb_local
+from mediamesh.settings import Settings
 from tests.conftest import Stack
-from tests.search.dynamodb_support import own_database, own_tables
+from tests.search.dynamodb_support import index_items, own_database, own_tables
 from tests.search.search_api import document, ids, put, word
-from tests.support import api_client
+from tests.support import WRITE_HEADERS, api_client, running_app
 
 DELIVERY_DEADLINE_SECONDS = 30.0
 
 
-async def _get(client: httpx.AsyncClient, q: str) -> dict[str, Any]:
-    response = await client.get("/v1/search", params={"q": q})
+async def _get(client: httpx.AsyncClient, q: str, **filters: str) -> dict[str, Any]:
+    response = await client.get("/v1/search", params={"q": q, "limit": 50, **filters})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def _until(
+    client: httpx.AsyncClient, q: str, done: Callable[[dict[str, Any]], bool], **filters: str
+) -> dict[str, Any]:
+    """Search until `done(body)` (the relay has delivered); the last body after the deadline."""
+    deadline = time.monotonic() + DELIVERY_DEADLINE_SECONDS
+    while True:
+        body = await _get(client, q, **filters)
+        if done(body) or time.monotonic() > deadline:
+            return body
+        await asyncio.sleep(0.1)
 
 
 async def _until_dynamodb_answers(client: httpx.AsyncClient, q: str) -> dict[str, Any]:
@@ -85,3 +100,132 @@ async def test_postgres_answers_while_dynamodb_is_frozen(stack: Stack, unique: s
                 assert body["source"] == "postgres" and ids(body) == [unique]
     finally:
         server.stop()
+
+
+def _made_up_words(unique: str, count: int) -> list[str]:
+    """Words unique to one test and unlike each other (no shared trigrams but "zq"), so no
+    typo-tolerant match links them."""
+    return [word(hashlib.sha256(f"{unique}{n}".encode()).hexdigest()[:10]) for n in range(count)]
+
+
+def _with_dynamodb_off(settings: Settings) -> Settings:
+    """The same database, answered by PostgreSQL alone: the reference for every answer."""
+    return settings.model_copy(update={"dynamodb_enabled": False})
+
+
+async def test_operators_mean_the_same_on_both_paths_and_in_suggestions(
+    stack: Stack, unique: str
+) -> None:
+    a, b, c, d = _made_up_words(unique, 4)
+    corpus = {
+        "ab": document(f"{a} {b}"),
+        "ba": document(f"{b} {a}"),
+        "a": document(a),
+        "ad": document(f"{a} {d}"),
+        "ac": document(f"{a} {c}", description=f"Nothing about {b} here."),
+        "c": document(c),
+    }
+    category = f"Small {unique}"  # a partition well within DynamoDB's read budget
+    # ({query: the documents websearch_to_tsquery matches}); PostgreSQL answers them all
+    operators = {
+        f"{a} -{b}": {"a", "ad"},
+        f"{a} - {b}": {"a", "ad"},
+        f"-{b} {c}": {"c"},
+        f'"{b} {a}"': {"ba"},
+        f'"{a} {b}"': {"ab"},
+        f"{a} or {c}": {"ab", "ba", "a", "ad", "ac", "c"},
+        f"{c} OR {d}": {"ac", "c", "ad"},
+    }
+    plain = {f"{a} {b}": {"ab", "ba", "ac"}, f"{a} {d}": {"ad"}, c: {"ac", "c"}}
+    async with own_database(stack, unique) as url:
+        # typo-tolerant matches are the PostgreSQL path's own (docs/SEARCH.md): off, so
+        # the plain queries can be compared with DynamoDB's whole-word answers
+        on = await own_tables(stack, unique, database_url=url, search_typo_fallback_below=0)
+        async with (
+            api_client(on, "search") as dyn,
+            api_client(_with_dynamodb_off(on), "search") as pg,
+        ):
+            batch = [
+                {"contentId": f"{unique}-{key}", "category": category, **body}
+                for key, body in corpus.items()
+            ]
+            response = await dyn.post(
+                "/v1/search/index", json={"documents": batch}, headers=WRITE_HEADERS
+            )
+            assert response.status_code == 200, response.text
+
+            def keys(body: dict[str, Any]) -> set[str]:
+                return {content_id.removeprefix(f"{unique}-") for content_id in ids(body)}
+
+            for q, expected in plain.items():
+                found = await _until(
+                    dyn,
+                    q,
+                    lambda body, e=expected: body["source"] == "dynamodb" and keys(body) == e,
+                    category=category,
+                )
+                assert found["source"] == "dynamodb" and keys(found) == expected, q
+                reference = await _get(pg, q, category=category)
+                assert reference["source"] == "postgres" and keys(reference) == expected, q
+            for q, expected in operators.items():
+                answer = await _get(dyn, q, category=category)
+                reference = await _get(pg, q, category=category)
+                assert answer["source"] == reference["source"] == "postgres", q
+                assert ids(answer) == ids(reference) and keys(answer) == expected, q
+                suggested = await dyn.get("/v1/search/suggest", params={"q": q, "limit": 20})
+                assert suggested.status_code == 200, suggested.text
+                found = {s["contentId"] for s in suggested.json()["suggestions"]}
+                assert found == {f"{unique}-{key}" for key in expected}, q
+
+
+async def test_dynamodb_never_serves_what_postgres_deleted_before_the_relay_ran(
+    stack: Stack, unique: str
+) -> None:
+    (a,) = _made_up_words(unique, 1)
+    category = f"Small {unique}"
+    async with own_database(stack, unique) as url:
+        # the relay polls rarely: after delivering the documents it waits for a notify, and
+        # the deletes below are made by a process without a relay (DynamoDB off there)
+        on = await own_tables(stack, unique, database_url=url, search_outbox_poll_seconds=300)
+        async with (
+            running_app(on, "search") as app,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://mediamesh"
+            ) as dyn,
+            api_client(_with_dynamodb_off(on), "search") as other,
+        ):
+            for key in ("keep", "gone", "later"):
+                body = document(f"{a} {key}", category=category)
+                assert (await put(dyn, f"{unique}-{key}", body)).status_code == 200
+            both = await _until(
+                dyn,
+                a,
+                lambda body: body["source"] == "dynamodb" and len(body["items"]) == 3,
+                category=category,
+            )
+            assert both["source"] == "dynamodb" and both["total"] == 3
+
+            deleted = await other.delete(f"/v1/search/index/{unique}-gone", headers=WRITE_HEADERS)
+            assert deleted.status_code == 204
+            answer = await _get(dyn, a, category=category)
+            assert answer["source"] == "dynamodb"
+            assert sorted(ids(answer)) == [f"{unique}-keep", f"{unique}-later"]
+            assert answer["total"] == 2 and answer["facets"]["category"] == {category: 2}
+            # the index still holds it: the answer was checked, not the index updated
+            assert f"{unique}-gone" in await index_items(on)
+
+            # while PostgreSQL fails (its breaker open), DynamoDB's matches are served as read
+            breaker = app.state.search.stores.breakers.postgres_reads
+            for _ in range(breaker.failure_threshold):
+                breaker.failed()
+            unchecked = await _get(dyn, a, category=category)
+            assert unchecked["source"] == "dynamodb" and len(unchecked["items"]) == 3
+            breaker.succeeded()
+
+            for key in ("keep", "later"):
+                gone = await other.delete(f"/v1/search/index/{unique}-{key}", headers=WRITE_HEADERS)
+                assert gone.status_code == 204
+            # every match deleted: nothing from DynamoDB, PostgreSQL answers
+            empty = await _get(dyn, a, category=category)
+            assert empty["source"] == "postgres" and empty["items"] == []
+            assert len(await index_items(on)) == 3

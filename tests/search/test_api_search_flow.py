@@ -59,7 +59,12 @@ class Path:
 
 
 def _resources(**overrides: Any) -> SearchStores:
-    values: dict[str, Any] = {"search_dynamodb_timeout_seconds": 0.05, **overrides}
+    # the DynamoDB path's budget also holds PostgreSQL's check of its matches
+    values: dict[str, Any] = {
+        "search_dynamodb_timeout_seconds": 0.05,
+        "search_postgres_timeout_seconds": 0.05,
+        **overrides,
+    }
     settings = Settings.model_validate(values)
     client = object() if settings.dynamodb_enabled else None
     tables = tables_from_settings(settings)
@@ -103,6 +108,11 @@ async def test_postgres_answers_otherwise(dyn: Path) -> None:
         ("", {}),
         ("   ", {}),
         ("jaws", {"dynamodb_enabled": False}),
+        # operators mean what PostgreSQL's websearch syntax says: only it answers them
+        ("jaws -shark", {}),
+        ('"shark jaws"', {}),
+        ("jaws or shark", {}),
+        ("spider-man", {}),
     ],
 )
 async def test_dynamodb_is_skipped(q: str, settings: dict[str, Any]) -> None:
@@ -181,6 +191,14 @@ async def test_partial_matches_answer_only_when_postgres_is_down() -> None:
     empty = PartialPath("dynamodb", [])
     with pytest.raises(PostgresUnavailable):
         await _run(SearchQuery(q="star wars"), empty, pg)
+
+
+async def test_an_operator_query_waits_for_postgres_even_when_it_is_down() -> None:
+    # DynamoDB's reading of "-shark" would be wrong, not merely partial: a 503 is better
+    dyn, pg = Path("dynamodb", [HIT]), Path("postgres", fail=PostgresUnavailable("down"))
+    with pytest.raises(PostgresUnavailable):
+        await _run(SearchQuery(q="jaws -shark"), dyn, pg)
+    assert dyn.calls == []
 
 
 @dataclass

@@ -3,8 +3,10 @@
 Just enough of IAM's policy logic for these documents: Allow/Deny statements, `Action` and
 `Resource` as a string or a list, `*` and `?` wildcards (actions match case-insensitively,
 resources case-sensitively), an explicit Deny wins, anything not allowed is denied.
-Test table names carry a per-run prefix (`t<run>-mediamesh-trending`); `deployed_name`
-maps them back to the names the policies are written for.
+The shipped files are templates (`${AWS_REGION}`, `${AWS_ACCOUNT_ID}`, `${DYNAMODB_TABLE_*}`):
+they are evaluated filled with REGION, ACCOUNT and the default table names, as `envsubst` would
+fill them. Test table names carry a per-run prefix (`t<run>-mediamesh-trending`);
+`deployed_name` maps them back to those names.
 """
 
 from __future__ import annotations
@@ -13,14 +15,25 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mediamesh.settings import load_settings
 from mediamesh.storage.dynamodb.tables import tables_from_settings
 
 POLICIES = Path(__file__).resolve().parents[2] / "deploy" / "iam"
 REGION = "us-east-1"
-ACCOUNT = "ACCOUNT"  # the placeholder the shipped policies use
+ACCOUNT = "123456789012"
 DEPLOYED = tables_from_settings(load_settings({}))
+FILLED = {
+    "AWS_REGION": REGION,
+    "AWS_ACCOUNT_ID": ACCOUNT,
+    **{f"DYNAMODB_TABLE_{spec.role.upper()}": spec.name for spec in DEPLOYED.all()},
+}
+FILE_OF = {
+    "discovery": "discovery-service-policy.json",
+    "search": "search-service-policy.json",
+    "provisioning": "provisioning-policy.json",
+}
 OWNER = {spec.name: "discovery" for spec in DEPLOYED.discovery()} | {
     DEPLOYED.search_index.name: "search"
 }
@@ -54,7 +67,8 @@ class Policy:
 
     @classmethod
     def load(cls, name: str) -> Policy:
-        document = json.loads((POLICIES / f"{name}.json").read_text())
+        """The shipped policy file `name` (without `.json`), its placeholders filled."""
+        document = shipped(f"{name}.json")
         statements = tuple(
             Statement(
                 s["Effect"],
@@ -68,6 +82,13 @@ class Policy:
     def allows(self, action: str, resource: str) -> bool:
         matching = [s.effect for s in self.statements if s.matches(action, resource)]
         return "Allow" in matching and "Deny" not in matching
+
+
+def shipped(file: str) -> dict[str, Any]:
+    """A file of deploy/iam/ as deployed: every `${NAME}` replaced by FILLED[NAME]."""
+    text = re.sub(r"\$\{(\w+)\}", lambda m: FILLED[m.group(1)], (POLICIES / file).read_text())
+    document: dict[str, Any] = json.loads(text)
+    return document
 
 
 def table_arn(table: str, index: str | None = None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.iam import DEPLOYED, OWNER, Policy, deployed_name, table_arn
+from tests.security.iam import ACCOUNT, DEPLOYED, OWNER, Policy, deployed_name, table_arn
 from tests.security.operation_log import OperationLog, Request
 
 pytestmark = pytest.mark.runs_last  # see tests/conftest.py
@@ -99,4 +99,5 @@ def test_the_policy_check_denies_what_it_should() -> None:
     assert search.allows("DynamoDB:query", index_arn)  # actions are case-insensitive
     assert not search.allows("dynamodb:TransactWriteItems", table_arn(DEPLOYED.search_index.name))
     assert not search.allows("dynamodb:Query", table_arn(DEPLOYED.trending.name))
-    assert not search.allows("dynamodb:Query", index_arn.replace("ACCOUNT", "OTHER"))
+    assert not search.allows("dynamodb:Query", index_arn.replace(ACCOUNT, "210987654321"))
+    assert not search.allows("dynamodb:Query", table_arn(DEPLOYED.search_index.name))

@@ -57,6 +57,10 @@ REVIEWED = {
     # SET TRANSACTION SNAPSHOT takes no bind parameter; the name is pg_export_snapshot()'s
     # answer on our own other connection, checked to be hex digits and dashes first
     ("search/postgres/repository.py", "join_snapshot"): "snapshot name from PostgreSQL, checked",
+    # DDL and VACUUM take no bind parameters: the names are PostgreSQL's own (regclass::text,
+    # quoted by it) or constants of our own
+    ("discovery/events/retention_repository.py", "drop_partitions_before"): "pg_inherits name",
+    ("storage/postgres_maintenance.py", "vacuum_analyze"): "table name constants of ours",
 }
 
 

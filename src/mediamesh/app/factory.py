@@ -10,7 +10,7 @@ from typing import Literal
 from fastapi import Depends, FastAPI
 from starlette.types import Receive, Scope, Send
 
-from mediamesh.app import health
+from mediamesh.app import health, maintenance
 from mediamesh.app.resources import open_resources
 from mediamesh.app.state import AppState
 from mediamesh.catalog import routes as catalog_routes
@@ -21,7 +21,7 @@ from mediamesh.discovery import runtime as discovery_runtime
 from mediamesh.discovery.events import routes as event_routes
 from mediamesh.discovery.fast_lists import FastLists
 from mediamesh.http import errors, openapi_errors, security
-from mediamesh.http.auth import require_read_key
+from mediamesh.http.auth import require_metrics_key, require_read_key
 from mediamesh.http.responses import JSON
 from mediamesh.observability import breaker_metrics
 from mediamesh.observability import routes as observability_routes
@@ -71,6 +71,7 @@ def create_app(settings: Settings, service: Service = "all", *, freeze_gc: bool 
         async with AsyncExitStack() as stack:
             resources = await stack.enter_async_context(open_resources(settings, required))
             state.resources, state.breakers = resources, resources.breakers
+            await stack.enter_async_context(maintenance.scheduled(settings))
             metrics.register_collector(lambda: observability_routes.pool_collector(resources.pool))
             breaker_metrics.register(metrics, resources.breakers)
             if service in ("discovery", "all"):
@@ -79,7 +80,9 @@ def create_app(settings: Settings, service: Service = "all", *, freeze_gc: bool 
                 )
                 state.discovery = discovery
                 state.catalog = CatalogDeps(
-                    resources.pool, SearchIndex(), discovery.service.take_down
+                    resources.pool,
+                    SearchIndex(outbox=settings.dynamodb_enabled),
+                    discovery.takedowns.taken_down,
                 )
                 discovery_metrics.register_chain(metrics, discovery.service.metrics)
             if service in ("search", "all"):
@@ -106,7 +109,7 @@ def create_app(settings: Settings, service: Service = "all", *, freeze_gc: bool 
     errors.install(app)
     openapi_errors.install(app)
     app.include_router(health.router)
-    app.include_router(observability_routes.router)
+    app.include_router(observability_routes.router, dependencies=[Depends(require_metrics_key)])
     app.include_router(web_routes.router)  # the explorer page at /, for every service
     if service in ("discovery", "all"):
         app.include_router(discovery_routes.router, dependencies=READS)

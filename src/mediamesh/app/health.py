@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,9 +20,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from mediamesh.app.resources import Resources
+from mediamesh.errors import MediaMeshError
 from mediamesh.http.responses import JSON
 from mediamesh.resilience.breaker import State
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 PROBE_TIMEOUT_SECONDS = 1.0
@@ -74,7 +77,7 @@ def _probes(request: Request, resources: Resources) -> dict[str, Callable[[], Aw
 async def _probe_all(
     resources: Resources, probes: dict[str, Callable[[], Awaitable[Any]]]
 ) -> dict[str, dict[str, Any]]:
-    found = await asyncio.gather(*(_probe(call) for call in probes.values()))
+    found = await asyncio.gather(*(_probe(name, call) for name, call in probes.items()))
     results = {}
     for name, result in zip(probes, found, strict=True):
         breakers = resources.breakers.of_store(name)
@@ -85,13 +88,17 @@ async def _probe_all(
     return results
 
 
-async def _probe(call: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
+async def _probe(name: str, call: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         await asyncio.wait_for(call(), PROBE_TIMEOUT_SECONDS)
         status, error = "up", None
     except Exception as exc:  # any failure means "down"; the reason is reported, not raised
-        status, error = "down", f"{type(exc).__name__}: {exc}"[:200]
+        # the answer is public: the kind of failure, never the driver's words (they name
+        # hosts, users, databases); the log keeps them
+        log.warning("readiness probe of %s failed: %s: %s", name, type(exc).__name__, exc)
+        status = "down"
+        error = exc.public_message if isinstance(exc, MediaMeshError) else type(exc).__name__
     result: dict[str, Any] = {
         "status": status,
         "latencyMs": round((time.perf_counter() - started) * 1000, 2),

@@ -80,6 +80,28 @@ class GuardedTier(Generic[K, V]):
                     c.hits += 1
         return value
 
+    async def inspect(self, key: K, now: float) -> V | Miss | None:
+        """The tier's value or MISS, uncounted, for a change to follow; None when the tier
+        cannot tell (breaker open, timeout, error): a copy may still be there. Off the hot
+        path, so within the write budget, not the read budget."""
+        if self.breaker is not None and not self.breaker.allow():
+            return None
+        try:
+            async with asyncio.timeout(self._write_timeout):
+                value = await self.tier.get(key, now)
+        except Exception as exc:  # TimeoutError included
+            self._failed()
+            detail = str(exc) or type(exc).__name__
+            _reporter.warn(self.name, "read from %s for a change failed: %s", self.name, detail)
+            return None
+        except BaseException:
+            if self.breaker is not None:
+                self.breaker.abandoned()
+            raise
+        if self.breaker is not None:
+            self.breaker.succeeded()
+        return value
+
     async def write(self, key: K, value: V) -> bool:
         return await self._change(key, self.tier.put(key, value), "write-back")
 

@@ -26,6 +26,8 @@ class ChainMetrics:
     lock_errors: int = 0  # the lock store failed: computed without the lock
     refreshes: int = 0  # refresh-ahead computations
     stale_served: int = 0  # PostgreSQL failed and no tier had it: the last good copy served
+    write_backs_joined: int = 0  # hits whose generation was already being, or was, written back
+    not_registered: int = 0  # computed values stored nowhere: the bounded key space was full
 
     def tier(self, name: str) -> TierCounters:
         return self.tiers.setdefault(name, TierCounters())

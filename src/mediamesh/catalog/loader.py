@@ -68,17 +68,18 @@ def batches(
         yield items, skipped
 
 
-async def load_batch(pool: asyncpg.Pool, items: list[CatalogItem]) -> int:
-    return await upsert_items(pool, SearchIndex(), items) if items else 0
+async def load_batch(pool: asyncpg.Pool, items: list[CatalogItem], *, outbox: bool = True) -> int:
+    """Upsert `items` and their search documents; `outbox`: DYNAMODB_ENABLED (SearchIndex)."""
+    return await upsert_items(pool, SearchIndex(outbox=outbox), items) if items else 0
 
 
-async def load_sample(pool: asyncpg.Pool) -> int:
+async def load_sample(pool: asyncpg.Pool, *, outbox: bool = True) -> int:
     """Load (upsert) every vendored film and refresh the planner's statistics; returns the
     number of items. What `mediamesh load --sample` does, without the progress bar."""
     loaded = 0
     with open_sample() as handle:
         for items, _ in batches(parse_lines(handle)):
-            loaded += await load_batch(pool, items)
+            loaded += await load_batch(pool, items, outbox=outbox)
     await repository.refresh_statistics(pool)
     return loaded
 

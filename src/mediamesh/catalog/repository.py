@@ -49,6 +49,24 @@ async def upsert_items(conn: asyncpg.Connection, items: Sequence[CatalogItem]) -
     await conn.execute(_UPSERT, orjson.dumps(payload).decode())
 
 
+async def search_states(
+    conn: asyncpg.Connection, content_ids: Sequence[str], program_ids: Sequence[str]
+) -> list[asyncpg.Record]:
+    """The items `content_ids` and the episodes of `program_ids`, each with `searchable`:
+    published, and (for an episode) its program published too."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT e.content_id, e.content_type, e.title, e.description, e.category,
+                  e.language, e.tags,
+                  e.status = 'published'
+                  AND (e.program_id IS NULL OR p.status = 'published') AS searchable
+           FROM catalog_items e LEFT JOIN catalog_items p ON p.content_id = e.program_id
+           WHERE e.content_id = ANY($1::text[]) OR e.program_id = ANY($2::text[])""",
+        list(content_ids),
+        list(program_ids),
+    )
+    return rows
+
+
 async def content_types(conn: asyncpg.Connection, content_ids: Sequence[str]) -> dict[str, str]:
     """contentId → contentType for the ids that exist and are not deleted."""
     rows = await conn.fetch(

@@ -1,5 +1,8 @@
-"""Catalog writes. A write reaches search through search's port in the same transaction: a
-published item becomes searchable, an unpublished or deleted one stops being findable."""
+"""Catalog writes. A write reaches search through search's port, and discovery's takedown log,
+in the same transaction: a published item becomes searchable, an unpublished or deleted one
+stops being findable and is logged as taken down (every list drops it). An episode is
+searchable only while its program is published too: unpublishing a program withdraws its
+episodes, republishing it brings the published ones back."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import asyncpg
 from mediamesh.catalog import repository
 from mediamesh.catalog.models import CatalogItem, Status
 from mediamesh.content import ContentType
+from mediamesh.discovery import takedown_log
 from mediamesh.errors import InvalidInput, NotFound
 from mediamesh.search.documents import SearchDocument
 from mediamesh.search.indexing.catalog_port import CatalogSearchPort
@@ -28,20 +32,24 @@ async def upsert_items(
     async with pool.acquire() as conn, conn.transaction():
         await _check_programs(conn, items)
         await repository.upsert_items(conn, items)
-        live = [i for i in items if i.status is Status.PUBLISHED]
+        programs = [i.contentId for i in items if i.contentType is ContentType.PROGRAM]
+        states = await repository.search_states(conn, [i.contentId for i in items], programs)
+        await search.publish(conn, [_as_document(r, now) for r in states if r["searchable"]], now)
+        await search.withdraw(conn, [r["content_id"] for r in states if not r["searchable"]])
         hidden = [i.contentId for i in items if i.status is not Status.PUBLISHED]
-        await search.publish(conn, [_as_document(i, now) for i in live], now)
-        await search.withdraw(conn, hidden)
+        await takedown_log.record(conn, hidden)
     return len(items)
 
 
 async def delete_item(pool: asyncpg.Pool, search: CatalogSearchPort, content_id: str) -> None:
-    """Soft-delete an item (and a program's episodes) and remove them from search."""
+    """Soft-delete an item (and a program's episodes), remove them from search, log the
+    takedown."""
     async with pool.acquire() as conn, conn.transaction():
         if not await repository.mark_deleted(conn, content_id):
             raise NotFound(f"no catalog item with contentId {content_id!r}")
-        episodes = await repository.episode_ids(conn, content_id)
-        await search.withdraw(conn, [content_id, *episodes])
+        gone = [content_id, *await repository.episode_ids(conn, content_id)]
+        await search.withdraw(conn, gone)
+        await takedown_log.record(conn, gone)
 
 
 def _reject_duplicates(items: Sequence[CatalogItem]) -> None:
@@ -73,14 +81,14 @@ async def _check_programs(conn: asyncpg.Connection, items: Sequence[CatalogItem]
             )
 
 
-def _as_document(item: CatalogItem, now: datetime) -> SearchDocument:
+def _as_document(row: asyncpg.Record, now: datetime) -> SearchDocument:
     return SearchDocument(
-        contentId=item.contentId,
-        contentType=item.contentType,
-        title=item.title,
-        description=item.description,
-        category=item.category,
-        language=item.language,
-        tags=item.tags,
+        contentId=row["content_id"],
+        contentType=ContentType(row["content_type"]),
+        title=row["title"],
+        description=row["description"],
+        category=row["category"],
+        language=row["language"],
+        tags=list(row["tags"]),
         updatedAt=now,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from mediamesh.cli.runtime import out, run, settings
+from mediamesh.settings import masked_url
 from mediamesh.storage import postgres
 from mediamesh.storage.migrations import available, pending
 from mediamesh.storage.migrations import migrate as apply_migrations
@@ -21,7 +22,7 @@ def migrate(
 
     async def go() -> None:
         if create_database and await postgres.ensure_database(cfg.database_url):
-            out.print(f"created database {postgres.redacted(cfg.database_url)}")
+            out.print(f"created database {masked_url(cfg.database_url)}")
         async with postgres.connect(cfg.database_url) as conn:
             done = await apply_migrations(conn)
         for m in done:

@@ -1,6 +1,7 @@
 """`mediamesh doctor`: the integration guide's "Troubleshooting" section, automated.
 
 Each check prints ok or the problem with the command that fixes it; exit 1 if any failed.
+Every URL it prints has its password masked (settings.masked_url).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from mediamesh.cli.runtime import out, run, settings
 from mediamesh.errors import MediaMeshError
-from mediamesh.settings import Settings
+from mediamesh.settings import Settings, masked_url
 from mediamesh.storage import postgres
 from mediamesh.storage import redis as redis_store
 from mediamesh.storage.dynamodb.client import DynamoDBConnection, open_client
@@ -34,7 +35,7 @@ Check = Callable[[Settings], Awaitable[list[Finding]]]
 
 
 async def check_postgres(cfg: Settings) -> list[Finding]:
-    where = postgres.redacted(cfg.database_url)
+    where = masked_url(cfg.database_url)
     try:
         async with postgres.connect(cfg.database_url) as conn:
             todo = await pending(conn)
@@ -56,7 +57,7 @@ async def check_redis(cfg: Settings) -> list[Finding]:
     client = redis_store.create_client(cfg.redis_url, timeout_seconds=2.0)
     try:
         await redis_store.ping(client, cfg.redis_url)
-        return [Finding("redis", True, f"{cfg.redis_url}: reachable")]
+        return [Finding("redis", True, f"{masked_url(cfg.redis_url)}: reachable")]
     except MediaMeshError as exc:
         fix = "./scripts/ensure-services.sh (local) or check REDIS_URL"
         return [Finding("redis", False, exc.message, fix)]
@@ -88,12 +89,12 @@ async def check_dynamodb(cfg: Settings) -> list[Finding]:
     except MediaMeshError as exc:
         fix = (
             "mediamesh stack dynamodb-local start (or ./scripts/run.sh); curl "
-            + cfg.dynamodb_endpoint
+            + masked_url(cfg.dynamodb_endpoint)
             if cfg.dynamodb_endpoint
             else "check AWS_REGION, the IAM role and network access to DynamoDB"
         )
         return [Finding("dynamodb", False, exc.message, fix)]
-    where = cfg.dynamodb_endpoint or f"AWS DynamoDB in {cfg.aws_region} (default credential chain)"
+    where = conn.describe() + ("" if conn.endpoint else " (default credential chain)")
     return [Finding("dynamodb", True, f"endpoint {where}: reachable"), *findings]
 
 

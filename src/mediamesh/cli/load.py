@@ -55,7 +55,7 @@ def load(
             with progress_bar() as progress:
                 task = progress.add_task("loading", total=total)
                 for items, bad in batches(parse_lines(handle, skip_invalid)):
-                    loaded += await load_batch(pool, items)
+                    loaded += await load_batch(pool, items, outbox=cfg.dynamodb_enabled)
                     skipped.extend(bad)
                     progress.advance(task, len(items) + len(bad))
             await refresh_statistics(pool)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mediamesh.cli import db, doctor, events, load, reindex, serve, stack, tables
+from mediamesh.cli import db, doctor, events, load, maintain, reindex, serve, stack, tables
 
 app = typer.Typer(
     help="MediaMesh Discovery & Search: provision, migrate, load, serve and check.",
@@ -19,6 +19,7 @@ app.command("load")(load.load)
 app.command("serve")(serve.serve)
 app.command("reindex")(reindex.reindex)
 app.command("doctor")(doctor.doctor)
+app.command("maintain")(maintain.maintain)
 
 if __name__ == "__main__":
     app()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from mediamesh.cli.runtime import dynamodb, fail, out, run, settings
+from mediamesh.errors import MediaMeshError
+from mediamesh.storage.dynamodb import iam
 from mediamesh.storage.dynamodb.provisioning import create_table, delete_table, verify_table
 from mediamesh.storage.dynamodb.tables import describe_markdown, tables_from_settings
 
@@ -74,3 +76,31 @@ def delete(
 def show() -> None:
     """Print the table specs (from the settings) as Markdown; no AWS call."""
     print(describe_markdown(tables_from_settings(settings())), end="")
+
+
+@app.command()
+def policy(
+    role: str = typer.Argument(..., help="discovery, search or provisioning"),
+    account: str | None = typer.Option(
+        None, "--account", envvar="AWS_ACCOUNT_ID", help="The 12-digit AWS account id."
+    ),
+    template: bool = typer.Option(
+        False, "--template", help="Placeholders instead of values: the files in deploy/iam/."
+    ),
+) -> None:
+    """Print the IAM policy of a role for AWS_REGION and the DYNAMODB_TABLE_* names; no AWS
+    call. Exactly the actions the role calls (docs/SECURITY.md, "IAM")."""
+    if role not in iam.ROLES:
+        fail(f"unknown role {role!r}: choose one of {', '.join(iam.ROLES)}")
+    cfg = settings()
+    tables = tables_from_settings(cfg)
+    if template:
+        document = iam.template(role, tables)
+    elif not account:
+        fail("the policy needs the account id: --account 123456789012 (or AWS_ACCOUNT_ID)")
+    else:
+        try:
+            document = iam.policy(role, tables, cfg.aws_region, account)
+        except MediaMeshError as exc:
+            fail(exc.message)
+    print(iam.to_json(document), end="")

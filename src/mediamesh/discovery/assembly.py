@@ -4,6 +4,9 @@ DYNAMODB_ENABLED=false), then PostgreSQL; the near cache, refresh ahead and take
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from functools import partial
 
 from mediamesh.cache.background import BackgroundTasks
@@ -15,20 +18,24 @@ from mediamesh.cache.near_cache import NearCache
 from mediamesh.cache.stale import StaleCopies
 from mediamesh.cache.tier import Tier
 from mediamesh.discovery.cached_list import CachedList, ListKey
+from mediamesh.discovery.known_filters import KnownFilters
 from mediamesh.discovery.list_source import ListSource
 from mediamesh.discovery.models import ListKind
 from mediamesh.discovery.ranking.compute import RankingParams
+from mediamesh.discovery.ranking.repository import catalog_has
 from mediamesh.discovery.refresh_ahead import RefreshAhead
 from mediamesh.discovery.service import DiscoveryService
 from mediamesh.discovery.stores import DiscoveryStores
 from mediamesh.discovery.takedown_feed import RedisTakedownStore
-from mediamesh.discovery.takedowns import RecentTakedowns
+from mediamesh.discovery.takedowns import RecentTakedowns, takedown_window_seconds
 from mediamesh.discovery.tiers.dynamodb import DynamoDBListStore
 from mediamesh.discovery.tiers.redis import RedisListStore
-from mediamesh.errors import ConfigError
+from mediamesh.errors import ConfigError, DependencyError
 from mediamesh.resilience.guards import postgres_read
 from mediamesh.settings import Settings
 from mediamesh.storage.redis_lock import RedisLock
+
+log = logging.getLogger(__name__)
 
 # takedown announcements are off the hot path: they may take longer than a read
 TAKEDOWN_BUDGET_FACTOR = 5
@@ -51,6 +58,7 @@ def build_service(stores: DiscoveryStores) -> DiscoveryService:
         breaker, budget = stores.breakers.postgres_reads, settings.cache_postgres_timeout_seconds
         return await postgres_read(breaker, budget, lambda: compute(key))
 
+    filters = _known_filters(stores)  # a list of a value the catalog lacks: 404
     chain: CacheChain[ListKey, CachedList] = CacheChain(
         tiers=_tiers(stores, redis_store, metrics),
         source=source,
@@ -66,8 +74,11 @@ def build_service(stores: DiscoveryStores) -> DiscoveryService:
         lock_name=lambda key: f"discovery:{key.kind}:{key.version}:{key.query.partition_key}",
         background=background,
         metrics=metrics,
+        admit=lambda key: filters.check(key.query),
+        register=partial(_register, settings, redis_store),
+        generation=lambda value: value.generation,
     )
-    retention = max(settings.trending_ttl_seconds, settings.popular_ttl_seconds) + 60
+    retention = takedown_window_seconds(settings)
     return DiscoveryService(
         chain=chain,
         key=lambda kind, query: ListKey.of(kind, query, formula_version),
@@ -82,6 +93,8 @@ def build_service(stores: DiscoveryStores) -> DiscoveryService:
                 settings.refresh_ahead_fraction * ttl_seconds(settings, key.kind)
             ),
             idle_seconds=settings.refresh_ahead_idle_seconds,
+            max_lists=settings.refresh_ahead_max_lists,
+            concurrency=settings.refresh_ahead_concurrency,
         ),
         takedowns=RecentTakedowns(retention),
         takedown_store=RedisTakedownStore(stores.redis, settings.redis_key_prefix, retention),
@@ -91,6 +104,35 @@ def build_service(stores: DiscoveryStores) -> DiscoveryService:
         stale=StaleCopies(settings.stale_grace_seconds, settings.stale_max_lists),
         stale_after_seconds=settings.stale_if_slow_seconds,
     )
+
+
+def _known_filters(stores: DiscoveryStores) -> KnownFilters:
+    settings, breaker = stores.settings, stores.breakers.postgres_reads
+
+    async def has(column: str, value: str) -> bool:  # within its budget, behind its breaker
+        budget = settings.cache_postgres_timeout_seconds
+        return await postgres_read(breaker, budget, lambda: catalog_has(stores.pool, column, value))
+
+    return KnownFilters(has, settings.list_filter_max_values, settings.list_filter_recheck_seconds)
+
+
+async def _register(
+    settings: Settings, registry: RedisListStore, key: ListKey, value: CachedList
+) -> bool:
+    """Whether a computed list may be cached: the plain lists always; a filtered one once
+    the registry names it (a takedown finds it there), within CACHE_MAX_FILTERED_LISTS."""
+    query = key.query
+    if query.category is None and query.language is None:
+        return True
+    cap, now = settings.cache_max_filtered_lists, time.time()
+    try:
+        async with asyncio.timeout(settings.cache_redis_timeout_seconds):
+            return await registry.register(key, value.expires_at, cap, now)
+    except (DependencyError, TimeoutError) as exc:
+        # Redis is down: DynamoDB still caches the list (as without a registry); the catalog
+        # check (known_filters.py) still bounds the lists by the catalog's values
+        log.warning("registering a filtered list failed, cached unregistered: %s", exc)
+        return True
 
 
 def ttl_seconds(settings: Settings, kind: ListKind) -> float:

@@ -6,6 +6,7 @@ never by decoding and re-encoding the list.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -43,6 +44,16 @@ class CachedList:
     generated_at: float  # epoch seconds when the computation began (its snapshot time)
     expires_at: float  # epoch seconds; never served at or after it
     entries: tuple[Entry, ...]
+
+    @cached_property
+    def generation(self) -> str:
+        """A hash of the list's content: two copies of one list have the same generation
+        (whichever process decoded them), a takedown's fixed copy a new one."""
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(f"{self.version}|{self.generated_at!r}|{self.expires_at!r}".encode())
+        for entry in self.entries:
+            digest.update(b"\n" + entry.data)
+        return digest.hexdigest()
 
     @cached_property
     def ids(self) -> frozenset[str]:

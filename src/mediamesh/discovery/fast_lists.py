@@ -20,10 +20,10 @@ import time
 from starlette.datastructures import State
 from starlette.types import Scope, Send
 
+from mediamesh.discovery.list_caching import etag_matches, list_headers, max_age
 from mediamesh.discovery.list_params import parse_query  # the routes' rules (one place)
 from mediamesh.discovery.models import ListKind
 from mediamesh.discovery.rendering import RenderedList
-from mediamesh.discovery.routes import etag_matches, list_headers, seconds_left
 from mediamesh.discovery.runtime import DiscoveryRuntime
 from mediamesh.errors import MediaMeshError
 from mediamesh.http.auth import check_api_key
@@ -48,8 +48,9 @@ class FastLists:
         read_keys = settings.read_api_keys
         self._keys = read_keys + settings.api_keys if read_keys else None  # as http/auth.py
         self._cors = bool(settings.cors_origins)
-        # id(rendered) → (rendered, max-age, 200 headers, 304 headers)
-        self._memo: dict[int, tuple[RenderedList, int, Headers, Headers]] = {}
+        self._window = settings.list_http_max_age_seconds
+        # id(rendered) → (rendered, kind, max-age, 200 headers, 304 headers)
+        self._memo: dict[int, tuple[RenderedList, ListKind, int, Headers, Headers]] = {}
 
     async def answer(self, scope: Scope, send: Send) -> bool:
         """Answer the HTTP request if it is a near-cache hit this path may serve; else
@@ -80,7 +81,7 @@ class FastLists:
         rendered = discovery.service.near_hit(kind, query, limit)
         if rendered is None or rendered.stale:
             return False
-        ok, not_modified = self._headers(rendered)
+        ok, not_modified = self._headers(rendered, kind)
         inm = None if if_none_match is None else if_none_match.decode("latin-1")
         if etag_matches(inm, rendered.etag):
             status, headers, body = 304, not_modified, b""
@@ -98,16 +99,16 @@ class FastLists:
             request_id.reset(token)
         return True
 
-    def _headers(self, rendered: RenderedList) -> tuple[Headers, Headers]:
+    def _headers(self, rendered: RenderedList, kind: ListKind) -> tuple[Headers, Headers]:
         """The 200 and 304 headers, as Starlette's Response renders them for the route,
         built once per near-cache entry and value of max-age."""
-        max_age = seconds_left(rendered)
+        fresh = max_age(rendered, self._window, time.time())
         memo = self._memo.get(id(rendered))
-        if memo is not None and memo[0] is rendered and memo[1] == max_age:
-            return memo[2], memo[3]
+        if memo is not None and memo[0] is rendered and memo[1] is kind and memo[2] == fresh:
+            return memo[3], memo[4]
         not_modified = [
             (name.lower().encode("latin-1"), value.encode("latin-1"))
-            for name, value in list_headers(rendered, max_age).items()
+            for name, value in list_headers(rendered, kind, fresh, self._window).items()
         ]
         ok = [
             *not_modified,
@@ -116,7 +117,8 @@ class FastLists:
         ]
         if len(self._memo) >= _MEMO_MAX:
             self._memo.clear()
-        self._memo[id(rendered)] = (rendered, max_age, ok, not_modified)  # holds it: no id reuse
+        # the entry holds `rendered`, so its id cannot be reused while the entry lives
+        self._memo[id(rendered)] = (rendered, kind, fresh, ok, not_modified)
         return ok, not_modified
 
 

@@ -26,6 +26,8 @@ CHAIN_EVENTS = {
     "lock_errors": "Computations done without the lock because Redis failed.",
     "refreshes": "Refresh-ahead computations.",
     "stale_served": "Answers served from a stale copy while PostgreSQL failed.",
+    "write_backs_joined": "Hits not written back again: their generation already was.",
+    "not_registered": "Computed lists cached nowhere: CACHE_MAX_FILTERED_LISTS was reached.",
 }
 
 

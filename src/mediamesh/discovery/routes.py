@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import time
 
 from fastapi import APIRouter, Request, Response
 
 from mediamesh.discovery import runtime
+from mediamesh.discovery.list_caching import etag_matches, list_headers, max_age
 
 # the parameters and their rules, shared with the fast path (discovery/fast_lists.py)
 from mediamesh.discovery.list_params import (
@@ -20,16 +20,23 @@ from mediamesh.discovery.list_params import (
 )
 from mediamesh.discovery.list_schema import ListOut
 from mediamesh.discovery.models import ListKind, ListQuery
-from mediamesh.discovery.rendering import RenderedList
+from mediamesh.http.app_state import settings_of
 
 router = APIRouter(prefix="/v1/discovery", tags=["discovery"])
 RESPONSES: dict[int | str, dict[str, object]] = {
     200: {
         "model": ListOut,
-        "description": "the list; headers Cache-Control, ETag, X-Cache-Source "
-        "(and X-Cache-Stale: true for a stale copy served while PostgreSQL fails)",
+        "description": "the list; headers Cache-Control, ETag, X-Cache-Source, Surrogate-Key, "
+        "Cache-Tag (docs/CACHING.md, 'HTTP caching'; X-Cache-Stale: true for a stale copy "
+        "served while PostgreSQL fails)",
     },
     304: {"description": "If-None-Match matched the list's ETag"},
+    404: {
+        "description": "no published catalog item has the category or language (code "
+        "not_found): lists exist only for the catalog's values (docs/CACHING.md, 'A bounded "
+        "key space')",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    },
     503: {"description": "no tier holds the list and PostgreSQL is unavailable"},
 }
 
@@ -63,37 +70,8 @@ async def popular(
 async def _serve(request: Request, kind: ListKind, query: ListQuery, limit: int) -> Response:
     service = runtime.of(request).service
     rendered = await service.get_list(kind, query, limit)
-    headers = list_headers(rendered, seconds_left(rendered))
+    window = settings_of(request).list_http_max_age_seconds
+    headers = list_headers(rendered, kind, max_age(rendered, window, time.time()), window)
     if etag_matches(request.headers.get("if-none-match"), rendered.etag):
         return Response(status_code=304, headers=headers)
     return Response(rendered.body, media_type="application/json", headers=headers)
-
-
-def list_headers(rendered: RenderedList, max_age: int) -> dict[str, str]:
-    """The headers of a list answer, 200 or 304 (discovery/fast_lists.py sends the same)."""
-    if rendered.stale:  # PostgreSQL failed: the last good copy (docs/OPERATIONS.md)
-        return {
-            "Cache-Control": "max-age=0, must-revalidate",
-            "ETag": rendered.etag,
-            "X-Cache-Source": rendered.source,
-            "X-Cache-Stale": "true",
-            "Warning": '110 - "Response is Stale"',
-        }
-    return {
-        "Cache-Control": f"public, max-age={max_age}",
-        "ETag": rendered.etag,
-        "X-Cache-Source": rendered.source,
-    }
-
-
-def seconds_left(rendered: RenderedList) -> int:
-    return max(0, math.floor(rendered.expires_at - time.time()))
-
-
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """Weak comparison (RFC 9110 13.1.2): `W/"x"` and `"x"` match; `*` matches anything."""
-    if not if_none_match:
-        return False
-    wanted = etag.removeprefix("W/")
-    candidates = (c.strip() for c in if_none_match.split(","))
-    return any(c == "*" or c.removeprefix("W/") == wanted for c in candidates)

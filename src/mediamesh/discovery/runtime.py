@@ -1,5 +1,5 @@
 """What the discovery service runs beside its routes while the app is up (background workers:
-refresh ahead, the takedown listener, the events' group-commit writer), entered once in the
+refresh ahead, the takedown listeners and purger, the events' group-commit writer), entered once in the
 application lifespan after the shared clients are open. The wiring stores what it yields in
 `app.state.discovery` for the routes (`of(request)`); the service itself is assembled in
 `assembly`."""
@@ -20,6 +20,8 @@ from mediamesh.discovery.events.models import AcceptedTimes
 from mediamesh.discovery.events.writer import EventWriter
 from mediamesh.discovery.service import DiscoveryService
 from mediamesh.discovery.stores import DiscoveryStores
+from mediamesh.discovery.takedown_sync import TakedownSync
+from mediamesh.discovery.takedowns import takedown_window_seconds
 from mediamesh.errors import DependencyError
 from mediamesh.http.app_state import app_attribute
 
@@ -35,6 +37,7 @@ class DiscoveryRuntime:
     service: DiscoveryService  # the lists, through the near cache and the cache-aside chain
     events: EventWriter  # one per process and database: batches share statements
     accepted_times: AcceptedTimes
+    takedowns: TakedownSync  # the takedown log in PostgreSQL: read, and purged from the tiers
 
 
 def of(request: Request) -> DiscoveryRuntime:
@@ -46,15 +49,26 @@ def of(request: Request) -> DiscoveryRuntime:
 async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
     service = build_service(stores)
     settings = stores.settings
+    takedowns = TakedownSync(
+        stores.pool,
+        service,
+        database_url=settings.database_url,
+        window_seconds=takedown_window_seconds(settings),
+        poll_seconds=settings.takedown_poll_seconds,
+        purge_budget_seconds=settings.takedown_purge_timeout_seconds,
+    )
     await service.start()
+    with contextlib.suppress(DependencyError, TimeoutError):  # the reader retries
+        await takedowns.poll_once()
     stop = asyncio.Event()
     workers = {
         asyncio.create_task(service.refresh.run(settings.refresh_ahead_interval_seconds)),
         asyncio.create_task(_listen_for_takedowns(service, stop)),
+        asyncio.create_task(takedowns.run(stop)),
     }
     try:
         yield DiscoveryRuntime(
-            service, EventWriter(stores.pool), AcceptedTimes.from_settings(settings)
+            service, EventWriter(stores.pool), AcceptedTimes.from_settings(settings), takedowns
         )
     finally:
         stop.set()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
@@ -145,23 +145,31 @@ class DiscoveryService:
         value = self.takedowns.apply(copy)
         return replace(render(query.content_type, value, limit, "memory"), stale=True)
 
-    async def take_down(self, content_ids: Sequence[str]) -> None:
-        """Remove items (and a program's episodes) from every cached list in every tier and
-        from the near caches of every process. Called after the catalog change committed, so
-        it never raises: what it cannot reach is still filtered out when served."""
-        ids = frozenset(content_ids)
-        if not ids:
+    async def announce(self, content_ids: Sequence[str]) -> None:
+        """A takedown just committed here: stop serving the items (and a program's episodes)
+        in this process, and tell the others through Redis (their fast path; the takedown log
+        in PostgreSQL reaches them anyway). Never raises."""
+        if not content_ids:
             return
         at = self._clock()
-        self.on_takedown(list(ids), at)
-        await self._guarded("announcing a takedown", self.takedown_store.record(list(ids), at))
+        self.on_takedown(list(content_ids), at)
+        await self._guarded("announcing a takedown", self.takedown_store.record(content_ids, at))
+
+    async def purge(self, content_ids: Collection[str]) -> bool:
+        """Remove the items from every cached list in every tier: the plain lists, the ones
+        this process refreshes, and every list in the registry. Returns whether it is done
+        (every tier reached for every list); the caller bounds it in time and tries again."""
+        ids = frozenset(content_ids)
+        keys = await self._known_keys()
+        if keys is None:
+            return False
         limit = asyncio.Semaphore(PURGE_CONCURRENCY)
 
-        async def purge(key: ListKey) -> None:
+        async def purge(key: ListKey) -> bool:
             async with limit:
-                await self.chain.rewrite(key, lambda value: value.without(ids))
+                return await self.chain.rewrite(key, lambda value: value.without(ids))
 
-        await asyncio.gather(*(purge(key) for key in await self._known_keys()))
+        return all(await asyncio.gather(*(purge(key) for key in keys)))
 
     def on_takedown(self, content_ids: list[str], at: float) -> None:
         """A takedown here or in another process: filter it from now on, drop rendered bytes."""
@@ -183,15 +191,17 @@ class DiscoveryService:
         """Before serving: learn recent takedowns (the listener keeps up from then on)."""
         await self._guarded("reading recent takedowns", self.catch_up())
 
-    async def _known_keys(self) -> set[ListKey]:
+    async def _known_keys(self) -> set[ListKey] | None:
+        """Every list that may be cached; None when the registry cannot be read."""
         keys = {self.key(kind, query) for kind in ListKind for query in PLAIN_QUERIES}
         keys.update(self.refresh.keys())
         version = next(iter(keys)).version
         listed = await self._guarded(
             "reading the list registry", self._registry.known_keys(version, self._clock())
         )
-        keys.update(listed or ())
-        return keys
+        if listed is None:
+            return None
+        return keys | set(listed)
 
     async def _guarded(self, doing: str, call: Awaitable[T]) -> T | None:
         try:

@@ -11,9 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mediamesh.discovery.cached_list import CachedList
+from mediamesh.settings import Settings
 
 # Lists are stamped by the clock of the process that computed them: allow for clock skew.
 CLOCK_SKEW_SECONDS = 5.0
+WINDOW_MARGIN_SECONDS = 60
+
+
+def takedown_window_seconds(settings: Settings) -> float:
+    """How long a takedown must be remembered: as long as a copy computed before it can be
+    served (a list's TTL, then its stale grace), plus a margin for clock skew."""
+    longest_ttl = max(settings.trending_ttl_seconds, settings.popular_ttl_seconds)
+    return longest_ttl + settings.stale_grace_seconds + WINDOW_MARGIN_SECONDS
 
 
 class RecentTakedowns:

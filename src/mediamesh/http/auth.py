@@ -4,7 +4,9 @@
   write is refused: an open write API is never a default.
 - Reads are public unless MEDIAMESH_READ_API_KEYS is set (`require_read_key`); then they need
   a read key or a write key (whoever may write may read).
-Both answer 401 without a bearer key and 403 for a key that is not accepted. Keys are never
+- `GET /metrics` is open unless METRICS_API_KEYS is set (`require_metrics_key`); then it
+  needs one of those keys: a scraper's credential, which neither API keys nor read keys are.
+All answer 401 without a bearer key and 403 for a key that is not accepted. Keys are never
 logged: the request log records no headers, and settings hold keys as SecretStr.
 """
 
@@ -59,3 +61,10 @@ async def require_read_key(request: Request, _: Credentials) -> None:
         check_api_key(
             request.headers.get("authorization"), settings.read_api_keys + settings.api_keys
         )
+
+
+async def require_metrics_key(request: Request, _: Credentials) -> None:
+    """FastAPI dependency for GET /metrics: a no-op unless METRICS_API_KEYS is set."""
+    keys = settings_of(request).metrics_keys
+    if keys:
+        check_api_key(request.headers.get("authorization"), keys)

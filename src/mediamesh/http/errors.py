@@ -1,4 +1,8 @@
-"""One place that turns every error into `{"error": {"code", "message"}}` with its status."""
+"""One place that turns every error into `{"error": {"code", "message"}}` with its status.
+
+An answer carries the error's `public_message` (mediamesh/errors.py): a 5xx never names a
+host, user or database, whoever asks, API key or not; the log line keeps the full message.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ def install(app: FastAPI) -> None:
             log.warning("%s %s failed: %s", request.method, request.url.path, exc.message)
         elif exc.status >= 500:
             log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return error_response(exc.status, exc.code, exc.message, headers)
+        return error_response(exc.status, exc.code, exc.public_message, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSON:

@@ -2,22 +2,18 @@
 
 Counters that live in other components (cache tiers, the outbox relay, breakers) are read at
 scrape time by collectors registered with `register_collector`, so those components need not
-import prometheus_client.
+import prometheus_client. A scrape does no I/O: a figure that needs a query (the outbox's
+backlog) is sampled in the background by its owner, and its collector reads the sample.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-
-log = logging.getLogger(__name__)
-REFRESH_TIMEOUT_SECONDS = 1.0
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
@@ -33,7 +29,6 @@ class _FunctionCollector(Collector):
 @dataclass
 class Metrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
-    refreshers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.requests = Counter(
@@ -53,20 +48,6 @@ class Metrics:
     def register_collector(self, collect: Callable[[], Iterable[Metric]]) -> None:
         """Add metrics computed at scrape time (gauges and counters owned elsewhere)."""
         self.registry.register(_FunctionCollector(collect))
-
-    def add_refresher(self, refresh: Callable[[], Awaitable[None]]) -> None:
-        """Add async work run before each scrape (gauges that need a query, e.g. the outbox)."""
-        self.refreshers.append(refresh)
-
-    async def refresh(self) -> None:
-        """Run the refreshers, bounded; a failing one leaves its gauges at their last value."""
-        results = await asyncio.gather(
-            *(asyncio.wait_for(r(), REFRESH_TIMEOUT_SECONDS) for r in self.refreshers),
-            return_exceptions=True,
-        )
-        for result in results:
-            if isinstance(result, BaseException):
-                log.warning("a metrics refresher failed: %r", result)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -17,7 +17,6 @@ router = APIRouter(tags=["operations"])
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     registry: Metrics = request.app.state.metrics
-    await registry.refresh()
     return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)
 
 

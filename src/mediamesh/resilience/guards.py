@@ -27,19 +27,22 @@ async def guarded(
     budget_seconds: float,
     call: Callable[[], Awaitable[T]],
     failures: tuple[type[DependencyError], ...],
-    unavailable: Callable[[str], DependencyError],
+    unavailable: type[DependencyError],
 ) -> T:
-    """`call()`'s result. Raises `unavailable(message)` at once while the breaker is open
-    and when the call exceeds `budget_seconds`; what `call` raises passes through, counted
-    against the tier when it is one of `failures`."""
+    """`call()`'s result. Raises `unavailable` at once while the breaker is open and when
+    the call exceeds `budget_seconds` (messages fit for any caller: they name the breaker
+    and the budget, never a host); what `call` raises passes through, counted against the
+    tier when it is one of `failures`."""
     if not breaker.allow():
-        raise unavailable(f"{breaker.name}: failing (circuit open); try again shortly")
+        refused = f"{breaker.name}: failing (circuit open); try again shortly"
+        raise unavailable(refused, public=refused)
     async with breaker.recording(failures=(*failures, TimeoutError)):
         try:
             async with asyncio.timeout(budget_seconds):
                 return await call()
         except TimeoutError as exc:
-            raise unavailable(f"{breaker.name}: no answer within {budget_seconds:g} s") from exc
+            late = f"{breaker.name}: no answer within {budget_seconds:g} s"
+            raise unavailable(late, public=late) from exc
 
 
 async def postgres_read(

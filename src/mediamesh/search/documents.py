@@ -9,13 +9,15 @@ tests/search/test_documents.py checks that they agree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import AwareDatetime
 
 from mediamesh.content import ContentFields, ContentId
+from mediamesh.errors import InvalidValue
 
 MAX_BATCH_DOCUMENTS = 500
 
@@ -30,6 +32,27 @@ class SearchDocumentFields(ContentFields):
 
 class SearchDocument(SearchDocumentFields):
     contentId: ContentId
+
+
+def refuse_future_updates(
+    documents: Sequence[SearchDocument], now: datetime, max_skew: timedelta
+) -> None:
+    """Raise InvalidValue (422) naming the first document whose updatedAt is more than
+    `max_skew` ahead of `now` (the server clock). Such a version would win over every later
+    update until that time came (an older updatedAt never overwrites a newer one), so a
+    writer's clock in 2099 would freeze the document: refused, it changes nothing."""
+    for index, doc in enumerate(documents):
+        if doc.updatedAt is not None and doc.updatedAt > now + max_skew:
+            which = f"contentId {doc.contentId!r}"
+            if len(documents) > 1:
+                which = f"documents[{index}] ({which})"
+            raise InvalidValue(
+                f"{which}: updatedAt "
+                f"{doc.updatedAt.isoformat()} is in the future (more than "
+                f"{max_skew.total_seconds():.0f} s ahead of the server clock, "
+                f"{now.isoformat(timespec='seconds')}): send the time of the change, "
+                "or leave updatedAt out to have the server stamp it"
+            )
 
 
 @dataclass(frozen=True)

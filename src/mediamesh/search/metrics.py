@@ -1,46 +1,46 @@
-"""The search service's metrics: the outbox (backlog, oldest pending write, deliveries) and
-what the DynamoDB query path reads (consumed capacity per operation)."""
+"""The search service's metrics: the outbox (backlog, oldest pending write, as last sampled in
+the background; deliveries) and what the DynamoDB query path reads (consumed capacity per
+operation)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from prometheus_client import Gauge
 from prometheus_client.core import CounterMetricFamily, Metric
 
-from mediamesh.observability.metrics import Metrics
+from mediamesh.observability.metrics import Metrics, gauge
 from mediamesh.search.dynamodb.metrics import METRICS as DYNAMODB_SEARCH
 from mediamesh.search.runtime import SearchRuntime
 
 
 def register(metrics: Metrics, runtime: SearchRuntime) -> None:
     metrics.register_collector(_dynamodb_search)
-    relay = runtime.relay
-    if relay is None:
+    relay, sampler = runtime.relay, runtime.outbox_stats
+    if relay is None or sampler is None:
         return
-    backlog = Gauge(
-        "mediamesh_search_outbox_backlog",
-        "Pending writes to the DynamoDB search index (rows in search_outbox).",
-        registry=metrics.registry,
-    )
-    retrying = Gauge(
-        "mediamesh_search_outbox_retrying",
-        "Pending writes that failed at least once.",
-        registry=metrics.registry,
-    )
-    oldest = Gauge(
-        "mediamesh_search_outbox_oldest_pending_seconds",
-        "Age of the oldest pending DynamoDB write (0 when none).",
-        registry=metrics.registry,
-    )
 
-    async def refresh() -> None:
-        stats = await relay.stats()
-        backlog.set(stats.backlog)
-        retrying.set(stats.retrying)
-        oldest.set(stats.oldest_pending_seconds)
+    def outbox() -> Iterable[Metric]:
+        # the last background sample: a scrape never queries PostgreSQL (outbox_stats.py)
+        stats = sampler.latest
+        return [
+            _gauge(
+                "mediamesh_search_outbox_backlog",
+                "Pending writes to the DynamoDB search index (rows in search_outbox).",
+                stats.backlog,
+            ),
+            _gauge(
+                "mediamesh_search_outbox_retrying",
+                "Pending writes that failed at least once.",
+                stats.retrying,
+            ),
+            _gauge(
+                "mediamesh_search_outbox_oldest_pending_seconds",
+                "Age of the oldest pending DynamoDB write (0 when none).",
+                stats.oldest_pending_seconds,
+            ),
+        ]
 
-    metrics.add_refresher(refresh)
+    metrics.register_collector(outbox)
 
     def deliveries() -> Iterable[Metric]:
         family = CounterMetricFamily(
@@ -53,6 +53,12 @@ def register(metrics: Metrics, runtime: SearchRuntime) -> None:
         return [family]
 
     metrics.register_collector(deliveries)
+
+
+def _gauge(name: str, documentation: str, value: float) -> Metric:
+    family = gauge(name, documentation)
+    family.add_metric([], value)
+    return family
 
 
 def _dynamodb_search() -> Iterable[Metric]:

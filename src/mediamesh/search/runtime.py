@@ -15,6 +15,7 @@ from fastapi import Request
 from mediamesh.http.app_state import app_attribute
 from mediamesh.search.dynamodb.index_store import SearchIndexWriter
 from mediamesh.search.indexing.outbox import OutboxRelay, RelayPolicy
+from mediamesh.search.indexing.outbox_stats import OutboxStatsSampler
 from mediamesh.search.stores import SearchStores
 from mediamesh.storage.dynamodb.client import DynamoDBClient, DynamoDBConnection, open_client
 
@@ -25,10 +26,12 @@ RELAY_READ_TIMEOUT_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class SearchRuntime:
-    """`relay` is None when DynamoDB is off (DYNAMODB_ENABLED=false): nothing to deliver."""
+    """`relay` (and `outbox_stats`, its figures for /metrics) is None when DynamoDB is off
+    (DYNAMODB_ENABLED=false): nothing to deliver."""
 
     stores: SearchStores
     relay: OutboxRelay | None
+    outbox_stats: OutboxStatsSampler | None = None
 
     def notify(self) -> None:
         """Call after every committed index/delete: wakes the relay, never blocks."""
@@ -55,7 +58,8 @@ def relay_for(
 
 @asynccontextmanager
 async def running(stores: SearchStores) -> AsyncIterator[SearchRuntime]:
-    """Run the outbox relay (when DynamoDB is on) until the app stops; cancel it cleanly.
+    """Run the outbox relay (when DynamoDB is on) and the sampler of its figures until the
+    app stops; cancel them cleanly.
 
     A batch cut short by cancellation rolls back: its rows stay in the outbox for next time.
     """
@@ -73,13 +77,21 @@ async def running(stores: SearchStores) -> AsyncIterator[SearchRuntime]:
     async with open_client(conn) as client:
         relay = relay_for(stores, client, conn)
         assert relay is not None
-        task = asyncio.create_task(relay.run(), name="search-outbox-relay")
+        sampler = OutboxStatsSampler(
+            relay.stats, stores.settings.search_outbox_stats_interval_seconds
+        )
+        tasks = [
+            asyncio.create_task(relay.run(), name="search-outbox-relay"),
+            asyncio.create_task(sampler.run(), name="search-outbox-stats"),
+        ]
         try:
-            yield SearchRuntime(stores, relay)
+            yield SearchRuntime(stores, relay, sampler)
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 def of(request: Request) -> SearchRuntime:

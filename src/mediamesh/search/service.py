@@ -1,11 +1,19 @@
 """The search flow of the integration guide: DynamoDB first for short queries, PostgreSQL
 otherwise or when DynamoDB finds nothing, fails or is slow.
 
-    query, no cursor ─┬─ DYNAMODB_ENABLED, client open, 0 < len(q) < SEARCH_DYNAMODB_MAX_QUERY_LENGTH
+    query, no cursor ─┬─ DYNAMODB_ENABLED, client open, 0 < len(q) < SEARCH_DYNAMODB_MAX_QUERY_LENGTH,
+                      │  plain words only (no quotes, -exclusion, or)
                       │     └─ DynamoDB path ── complete with items? ── yes → source "dynamodb"
                       │                          └─ no / DynamoDBError / timeout ─┐
-                      └─ otherwise (long or empty q) ─────────────────────────────┴→ PostgreSQL
+                      └─ otherwise (long, empty or with operators) ───────────────┴→ PostgreSQL
     query, cursor ───── the path the cursor names (cursor.py), and only that one
+
+One meaning on both paths: a query with operators (`"phrase"`, `-word`, `or`) goes to
+PostgreSQL, whose `websearch_to_tsquery` defines them (dynamodb/plan.py `answerable` says
+why the word-set index cannot). And the index lags PostgreSQL by the outbox: DynamoDB's
+matches are checked against PostgreSQL's live documents in one primary-key lookup
+(`verified_dynamodb`), so a document deleted or unpublished there is never served while
+PostgreSQL answers; when it does not, the matches are served as read.
 
 "Complete" matters: DynamoDB has no word index, so its path reads at most a budget of items
 (SEARCH_DYNAMODB_MAX_PAGES x SEARCH_DYNAMODB_PAGE_SIZE). When the scope it reads (the table,
@@ -37,6 +45,7 @@ from mediamesh.errors import DynamoDBError, InvalidInput, PostgresUnavailable
 from mediamesh.resilience.guards import dynamodb_read, postgres_read
 from mediamesh.search import cursor
 from mediamesh.search.dynamodb import search as dynamodb_search
+from mediamesh.search.dynamodb.plan import answerable
 from mediamesh.search.models import SearchQuery, SearchResult, Suggestion
 from mediamesh.search.postgres import search as postgres_search
 from mediamesh.search.postgres.query_text import clean
@@ -53,11 +62,30 @@ Scope = tuple[str, str | None, str | None]  # (table, contentType, category) Dyn
 PostgresSuggest = Callable[[SearchStores, str, int], Awaitable[list[Suggestion]]]
 
 
+async def verified_dynamodb(
+    stores: SearchStores, query: SearchQuery, now: datetime
+) -> SearchResult:
+    """The DynamoDB path, its matches narrowed to the documents live in PostgreSQL."""
+
+    async def live(content_ids: list[str]) -> set[str] | None:
+        budget = stores.settings.search_postgres_timeout_seconds
+        breaker = stores.breakers.postgres_reads
+        try:
+            return await postgres_read(
+                breaker, budget, lambda: postgres_search.live_ids(stores, content_ids)
+            )
+        except PostgresUnavailable as exc:
+            log.info("DynamoDB's matches not checked against PostgreSQL: %r", exc)
+            return None
+
+    return await dynamodb_search.search(stores, query, now, live=live)
+
+
 async def search(
     stores: SearchStores,
     query: SearchQuery,
     now: datetime,
-    dynamodb: DynamoDBSearch = dynamodb_search.search,
+    dynamodb: DynamoDBSearch = verified_dynamodb,
     postgres: PostgresSearch = postgres_search.search,
 ) -> SearchResult:
     """Answer `query` from one path; `source` says which. The paths are parameters so the
@@ -68,8 +96,11 @@ async def search(
     """
 
     async def from_dynamodb(q: SearchQuery) -> SearchResult:
-        # behind the tier's breaker: while open, DynamoDBUnavailable at once
-        budget = stores.settings.search_dynamodb_timeout_seconds
+        # behind the tier's breaker: while open, DynamoDBUnavailable at once. The read has
+        # its own timeout inside; the budget also holds the PostgreSQL check of its matches,
+        # which gives up after its own (a slow PostgreSQL must not count against DynamoDB)
+        settings = stores.settings
+        budget = settings.search_dynamodb_timeout_seconds + settings.search_postgres_timeout_seconds
         breaker = stores.breakers.dynamodb_search
         return await dynamodb_read(breaker, budget, lambda: dynamodb(stores, q, now))
 
@@ -88,7 +119,7 @@ async def search(
         return _answer(query, await from_dynamodb(_cleaned(inner)))
     text = clean(query.q)
     limit = stores.settings.search_dynamodb_max_query_length
-    short = stores.dynamodb_open and 0 < len(text) < limit
+    short = stores.dynamodb_open and 0 < len(text) < limit and answerable(text)
     skipped = short and scopes.too_large(stores, query)  # its answer would not be exact
     partial: SearchResult | None = None
     if short and not skipped:

@@ -13,14 +13,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from mediamesh.storage.postgres_errors import TranslatingPool, redacted, translated_errors
+from mediamesh.storage.postgres_errors import TranslatingPool, translated_errors
 
 __all__ = [
     "connect",
     "create_pool",
     "drop_database",
     "ensure_database",
-    "redacted",
     "translated_errors",
 ]
 

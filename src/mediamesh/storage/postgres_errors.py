@@ -4,6 +4,8 @@ PostgresUnavailable (HTTP 503 with Retry-After), whatever the route.
 This is the one translator of PostgreSQL errors: OUTAGES is the one list of what counts as
 an outage, `unavailable` the one classification, `translated_errors` the context manager
 every caller uses (with the URL when it knows it, with what it was doing when that helps).
+The URL (password masked) and the driver's words go to the message, for the log and the CLI;
+the public part an HTTP answer carries says what failed and what to do, never where.
 
 TranslatingPool's `acquire()` converts what is raised while acquiring and inside its block
 (refused, reset mid-query, timed out, server shutting down), and so do `fetch`, `execute`...
@@ -19,23 +21,12 @@ from collections.abc import Coroutine, Generator, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from asyncpg.pool import PoolAcquireContext
 
 from mediamesh.errors import PostgresUnavailable
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
+from mediamesh.settings import masked_url
 
 # Failures that mean "PostgreSQL cannot answer now", not "this statement is wrong":
 # - network errors and timeouts (OSError, which TimeoutError and so asyncio's timeouts are);
@@ -66,8 +57,8 @@ def unavailable(
 ) -> PostgresUnavailable | None:
     """The PostgresUnavailable that `exc` means, or None when it is no outage.
 
-    `url` (redacted in the message) and `doing` ("computing a discovery list") only add
-    context to the message; the classification is the same without them. A client error
+    `url` (password masked) and `doing` ("computing a discovery list") only add context to
+    the message; the classification is the same without them. A client error
     raised while handling an outage (the ROLLBACK of a transaction whose connection just
     dropped: "the underlying connection is closed") is that outage.
     """
@@ -75,25 +66,30 @@ def unavailable(
         exc = exc.__context__
     if not isinstance(exc, OUTAGES):
         return None
-    at = f" at {redacted(url)}" if url else ""
+    at = f" at {masked_url(url)}" if url else ""
     during = f" while {doing}" if doing else ""
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
-        where = f" in {redacted(url)}" if url else ""
+        where = f" in {masked_url(url)}" if url else ""
+        fix = "run `mediamesh db migrate`, which creates it"
         return PostgresUnavailable(
-            f"database{where} does not exist{during}: run `mediamesh db migrate`, which creates it"
+            f"database{where} does not exist{during}: {fix}",
+            public=f"the database does not exist{during}: {fix}",
         )
     if isinstance(exc, TimeoutError | asyncpg.QueryCanceledError):
         return PostgresUnavailable(
             f"PostgreSQL{at} did not answer within the time allowed{during} "
-            f"({type(exc).__name__}); try again"
+            f"({type(exc).__name__}); try again",
+            public=f"PostgreSQL did not answer within the time allowed{during}; try again",
         )
     if isinstance(exc, asyncpg.exceptions.ConnectionDoesNotExistError):
         return PostgresUnavailable(
-            f"lost the connection to PostgreSQL{at}{during} ({exc}); try again"
+            f"lost the connection to PostgreSQL{at}{during} ({exc}); try again",
+            public=f"lost the connection to PostgreSQL{during}; try again",
         )
     return PostgresUnavailable(
         f"PostgreSQL is not reachable{at}{during} ({type(exc).__name__}: {exc}); "
-        "check DATABASE_URL and that the server runs"
+        "check DATABASE_URL and that the server runs",
+        public=f"PostgreSQL is unavailable{during}; retry later",
     )
 
 
@@ -145,7 +141,8 @@ class _TranslatedAcquire(PoolAcquireContext):  # type: ignore[misc]
         converted = unavailable(self.pool.url, exc)
         if converted is None and lost and isinstance(exc, _CLIENT_ERRORS):
             converted = PostgresUnavailable(
-                f"lost the connection to PostgreSQL at {redacted(self.pool.url)} ({exc})"
+                f"lost the connection to PostgreSQL at {masked_url(self.pool.url)} ({exc})",
+                public="lost the connection to PostgreSQL; try again",
             )
         if converted is not None:
             raise converted from exc

@@ -11,6 +11,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from mediamesh.errors import RedisUnavailable
+from mediamesh.settings import masked_url
 
 
 def create_client(
@@ -33,5 +34,5 @@ async def ping(client: aioredis.Redis, url: str) -> None:
         await client.ping()
     except (aioredis.RedisError, OSError) as exc:
         raise RedisUnavailable(
-            f"Redis is not reachable at {url} ({type(exc).__name__}); check REDIS_URL"
+            f"Redis is not reachable at {masked_url(url)} ({type(exc).__name__}); check REDIS_URL"
         ) from exc

@@ -95,7 +95,8 @@ async def test_a_shorter_list_leaves_no_stale_tail(provisioned: Settings, unique
         await store.put(key, short)
         raw = await store.read_items(key, time.time())
         served = await store.get(key, time.time())
-    assert len(raw) == 101  # ranks 6..100 of the long list are still stored
+    # the short list went to the other slot (ranks 101..105): the long one is still whole
+    assert len(raw) == 106 and raw[0]["slot"] == {"N": "1"}
     assert served == short
 
 
@@ -159,3 +160,61 @@ def _ids(value: CachedList) -> tuple[str, ...]:
 def _is_mixed(raw: dict[int, dict[str, Any]]) -> bool:
     """Would a reader that trusted the stored ranks as they are have seen a mix?"""
     return len({item["generation"]["S"] for rank, item in raw.items() if rank > 0}) > 1
+
+
+async def test_a_write_cut_before_its_header_leaves_the_previous_list_served(
+    provisioned: Settings, unique: str
+) -> None:
+    key = a_key(unique)
+    before, cut, after = a_list("before", 10), a_list("cut", 30), a_list("after", 4)
+    async with dynamodb_store(provisioned) as (store, _):
+        await store.put(key, before)
+        write = await store.prepare(key, cut)
+        assert write is not None
+        for item in write.ranks:  # cut off by its budget here: every item, no header
+            await store.put_item(key, item)
+        assert await store.get(key, time.time()) == before
+        assert _header_names_its_own_items(await store.read_items(key, time.time()))
+        await store.put(key, after)  # the next write-back replaces it whole
+        assert await store.get(key, time.time()) == after
+        assert _header_names_its_own_items(await store.read_items(key, time.time()))
+
+
+async def test_writes_alternate_slots_and_the_header_names_only_its_own_items(
+    provisioned: Settings, unique: str
+) -> None:
+    key = a_key(unique)
+    async with dynamodb_store(provisioned) as (store, _):
+        for n, length in enumerate([12, 3, 100, 0, 7]):
+            value = a_list(f"g{n}", length)
+            await store.put(key, value)
+            raw = await store.read_items(key, time.time())
+            assert raw[0]["slot"] == {"N": str(n % 2)}
+            assert _header_names_its_own_items(raw)
+            assert await store.get(key, time.time()) == value
+
+
+async def test_writing_the_stored_generation_again_writes_nothing(
+    provisioned: Settings, unique: str
+) -> None:
+    key = a_key(unique)
+    value = a_list("same", 5)
+    async with dynamodb_store(provisioned) as (store, _):
+        await store.put(key, value)
+        decoded = await store.get(key, time.time())  # another copy of the same list
+        assert decoded == value and decoded is not value
+        assert await store.prepare(key, decoded) is None
+        await store.put(key, decoded)
+        raw = await store.read_items(key, time.time())
+    assert raw[0]["slot"] == {"N": "0"}  # not flipped: nothing was written
+    assert len(raw) == 6
+
+
+def _header_names_its_own_items(raw: dict[int, dict[str, Any]]) -> bool:
+    """Ranks 1..count of the header's slot all carry the header's generation."""
+    header = raw[0]
+    offset = int(header["slot"]["N"]) * 100
+    count = int(header["count"]["N"])
+    return all(
+        raw[offset + rank]["generation"] == header["generation"] for rank in range(1, count + 1)
+    )

@@ -96,3 +96,20 @@ async def test_the_lock_has_one_holder(
     assert 0 < await redis.pttl(lock.key(unique)) <= ttl * 1000
     await lock.release(unique, token)
     assert await lock.acquire(unique, ttl) is not None
+
+
+async def test_the_registry_names_at_most_cap_lists(
+    redis: aioredis.Redis, settings: Settings, unique: str
+) -> None:
+    store = RedisListStore(redis, f"{settings.redis_key_prefix}{unique}:")
+    now = time.time()
+    keys = [a_key(f"{unique}-{n}") for n in range(5)]
+    assert [await store.register(key, now + 60, 3, now) for key in keys] == [
+        True, True, True, False, False,
+    ]  # fmt: skip
+    assert await store.register(keys[0], now + 120, 3, now)  # named already: renewed
+    assert await store.live_lists(now) == 3
+    assert set(await store.known_keys(VERSION, now)) == set(keys[:3])
+    # expired lists leave the registry, and free their places
+    assert await store.register(keys[3], now + 200, 3, now + 90)
+    assert set(await store.known_keys(VERSION, now + 90)) == {keys[0], keys[3]}

@@ -212,3 +212,39 @@ async def test_an_unreachable_dynamodb_raises_dynamodb_unavailable(
     async with search_stores(settings) as resources:
         with pytest.raises(DynamoDBUnavailable, match=r"not reachable|took longer than"):
             await search(resources, SearchQuery("anything"), datetime.now(UTC))
+
+
+async def test_matches_are_narrowed_to_what_the_source_of_truth_reports_live(
+    stack: Stack, unique: str
+) -> None:
+    settings = await own_tables(stack, unique)
+    now = datetime.now(UTC)
+    await put(
+        settings,
+        [doc("kept", "Lag kept"), doc("other", "Lag other"), doc("gone", "Lag gone")],
+        now,
+    )
+
+    async def live(content_ids: list[str]) -> set[str]:
+        return set(content_ids) - {"gone"}
+
+    async def cannot_say(content_ids: list[str]) -> None:
+        return None
+
+    async with search_stores(settings) as resources:
+        checked = await search(resources, SearchQuery("lag", limit=1), now, live=live)
+        assert ids(checked) == ["kept"] and checked.total == 2
+        assert checked.facets["contentType"] == {"PROGRAM": 2}
+        rest = replace(SearchQuery("lag", limit=1), cursor=checked.next_cursor)
+        last = await search(resources, rest, now, live=live)
+        assert ids(last) == ["other"] and last.next_cursor is None
+        as_read = await search(resources, SearchQuery("lag"), now, live=cannot_say)
+        assert sorted(ids(as_read)) == ["gone", "kept", "other"]
+
+
+@pytest.mark.parametrize("q", ["lag -gone", '"lag gone"', "lag or gone", "lag-gone"])
+async def test_operators_are_refused(stack: Stack, unique: str, q: str) -> None:
+    settings = await own_tables(stack, unique)
+    async with search_stores(settings) as resources:
+        with pytest.raises(InvalidInput, match="operators"):
+            await search(resources, SearchQuery(q), datetime.now(UTC))

@@ -15,12 +15,13 @@ from datetime import UTC, date, datetime, time
 import asyncpg
 
 from mediamesh.discovery.events.models import EventType, KnownPartitions, months_between
+from mediamesh.errors import PostgresUnavailable
 from mediamesh.storage.postgres_errors import translated_errors
 
 # The smallint stored in engagement_events.event_type (see migration 0003).
 CODES = {EventType.VIEW: 1, EventType.LIKE: 2, EventType.COMPLETE: 3}
 _VIEW = CODES[EventType.VIEW]
-_PARTITION_LOCK = 0x6D6D_6576  # "mmev": serialises partition creation between processes
+PARTITION_LOCK = 0x6D6D_6576  # "mmev": serialises partition DDL between processes
 
 
 def _counted(batch: str) -> str:
@@ -192,15 +193,32 @@ async def ensure_partitions(
     missing = known.missing(months_between(first, last))
     if not missing:
         return
-    with translated_errors(doing="creating event partitions"):
-        async with pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _PARTITION_LOCK)
-            await conn.execute(
-                "SELECT mediamesh_ensure_event_partitions($1, $2)",
-                _midnight(min(missing)),
-                _midnight(max(missing)),
-            )
+    async with pool.acquire() as conn:
+        await create_partitions(conn, _midnight(min(missing)), _midnight(max(missing)))
     known.add(missing)
+
+
+async def create_partitions(
+    conn: asyncpg.Connection, first: datetime, last: datetime, lock_timeout: str | None = None
+) -> None:
+    """Create the monthly raw-event partitions from `first`'s month to `last`'s that do not
+    exist yet, in a transaction of their own, under the advisory lock every process takes
+    for partition DDL (creating or dropping). `lock_timeout` (e.g. "2s", a constant, never
+    input): how long to wait for the table's lock, for work that can come back later; a
+    statement queued for it would hold up every ingestion behind it. Raises
+    PostgresUnavailable when that runs out."""
+    with translated_errors(doing="creating event partitions"):
+        try:
+            async with conn.transaction():
+                if lock_timeout is not None:
+                    await conn.execute("SELECT set_config('lock_timeout', $1, true)", lock_timeout)
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", PARTITION_LOCK)
+                await conn.execute("SELECT mediamesh_ensure_event_partitions($1, $2)", first, last)
+        except asyncpg.LockNotAvailableError as exc:
+            raise PostgresUnavailable(
+                f"engagement_events stayed locked for {lock_timeout} while creating its "
+                "partitions; the next run retries"
+            ) from exc
 
 
 def _midnight(day: date) -> datetime:

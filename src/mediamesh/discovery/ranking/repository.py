@@ -101,3 +101,21 @@ async def _prefiltered(
 
 def _present(rows: Sequence[asyncpg.Record]) -> list[asyncpg.Record]:
     return [row for row in rows if row["content_id"] is not None]
+
+
+# Whether a published item has a filter value. Each reads a partial index on published
+# items: `category` the ranking's (content_type, category, …), content_type given both its
+# values so the index's first two columns are bounded; `language` its own (migration 0016).
+_HAS_VALUE = {
+    "category": "SELECT EXISTS (SELECT 1 FROM catalog_items WHERE status = 'published'"
+    " AND content_type = ANY('{PROGRAM,EPISODE}'::text[]) AND category = $1)",
+    "language": "SELECT EXISTS (SELECT 1 FROM catalog_items WHERE status = 'published'"
+    " AND language = $1)",
+}
+
+
+async def catalog_has(pool: asyncpg.Pool, column: str, value: str) -> bool:
+    """Whether a published catalog item has `value` as its `column` ("category" or
+    "language"). Raises PostgresUnavailable."""
+    with translated_errors(doing="checking a list filter"):
+        return bool(await pool.fetchval(_HAS_VALUE[column], value))

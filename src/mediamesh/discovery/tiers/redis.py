@@ -4,7 +4,9 @@ One string per list, `<prefix>discovery:list:<kind>:<version>:<partition key>`, 
 one SET (atomic: a reader sees the old list or the new one) whose PX is the time the list has
 left. The value is a header line (JSON) and one line per item (its rendered JSON: orjson
 never writes a raw newline inside a string), so a hit is sliced without decoding items.
-A registry sorted set (score: expiry) names the lists that exist, for takedowns.
+A registry sorted set (score: expiry) names the lists that exist, for takedowns. A list is
+registered before any tier stores it (`register`), and a filtered list only while fewer than
+CACHE_MAX_FILTERED_LISTS lists are live: the number of cached lists is bounded.
 """
 
 from __future__ import annotations
@@ -20,6 +22,21 @@ from mediamesh.discovery.cached_list import CachedList, Entry, ListKey
 from mediamesh.discovery.models import ListContentType, ListKind, ListQuery
 from mediamesh.storage.redis_failures import redis_failures
 
+# KEYS[1] the registry; ARGV member, expiry, now, cap. Atomic, so processes registering at
+# once cannot together pass the cap. 1: registered (or already was), 0: the registry is full.
+_REGISTER = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
+  return 1
+end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return 1
+"""
+
 
 class RedisListStore:
     name = "redis"
@@ -28,6 +45,7 @@ class RedisListStore:
         self._client = client
         self._prefix = key_prefix
         self.registry_key = f"{key_prefix}discovery:lists"
+        self._register = client.register_script(_REGISTER)
 
     def key(self, key: ListKey) -> str:
         return f"{self._prefix}discovery:list:{key.kind}:{key.version}:{key.query.partition_key}"
@@ -57,6 +75,20 @@ class RedisListStore:
     async def delete(self, key: ListKey) -> None:
         with redis_failures("deleting a list"):
             await self._client.delete(self.key(key))
+
+    async def register(self, key: ListKey, expires_at: float, cap: int, now: float) -> bool:
+        """Name `key` in the registry until `expires_at`, unless it is not there yet and
+        `cap` lists are live; whether it is named. Raises RedisUnavailable."""
+        with redis_failures("registering a list"):
+            done = await self._register(
+                keys=[self.registry_key], args=[_member(key), expires_at, now, cap]
+            )
+        return bool(done)
+
+    async def live_lists(self, now: float) -> int:
+        """How many lists the registry names as live."""
+        with redis_failures("reading the list registry"):
+            return int(await self._client.zcount(self.registry_key, now, "+inf"))
 
     async def known_keys(self, version: str, now: float) -> list[ListKey]:
         """The keys of `version` whose lists may still exist (from the registry)."""

@@ -4,30 +4,40 @@ Reads at most SEARCH_DYNAMODB_MAX_PAGES x SEARCH_DYNAMODB_PAGE_SIZE items per re
 (dynamodb_query_store) within SEARCH_DYNAMODB_TIMEOUT_SECONDS, keeps the unexpired items in
 which every query word is a whole word (accent- and case-insensitive), ranks them (title >
 tags > description, dynamodb_ranking) and pages through the ranked matches with an offset
-cursor. What it cannot do: stemming, phrases, typos, prefixes, or find a match outside the
-items its budget reads; `total` and the facets count only what the budget read. An empty
-result means "found nothing here": the orchestration then asks PostgreSQL.
+cursor. What it cannot do: stemming, phrases, exclusions, `or`, typos, prefixes (such
+queries are not `plan.answerable` and are refused), or find a match outside the items its
+budget reads; `total` and the facets count only what the budget read. An empty result means
+"found nothing here": the orchestration then asks PostgreSQL.
+
+The index lags PostgreSQL by the outbox relay's delay, so a document deleted or unpublished
+there may still be here: given `live` (the orchestration passes a PostgreSQL check), the
+matches are narrowed to the ids it reports live before they are counted and paged.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from mediamesh.errors import DynamoDBUnavailable
+from mediamesh.errors import DynamoDBUnavailable, InvalidInput
 from mediamesh.search import words
 from mediamesh.search.dynamodb import cursor as dynamodb_cursor
 from mediamesh.search.dynamodb import ranking as dynamodb_ranking
 from mediamesh.search.dynamodb.item import from_item, to_record
 from mediamesh.search.dynamodb.metrics import METRICS, DynamoDBSearchMetrics
-from mediamesh.search.dynamodb.plan import build_plan
+from mediamesh.search.dynamodb.plan import answerable, build_plan
 from mediamesh.search.dynamodb.query_store import ReadReport, read_bounded
 from mediamesh.search.models import SearchHit, SearchQuery, SearchResult
 from mediamesh.search.stores import SearchStores
 
 FACETS = ("contentType", "category", "language")
+
+# The ids among those given that are live at the source of truth; None when it cannot say
+# (then the matches are served as read).
+LiveIds = Callable[[list[str]], Awaitable[set[str] | None]]
 
 
 async def search(
@@ -35,22 +45,31 @@ async def search(
     query: SearchQuery,
     now: datetime,
     metrics: DynamoDBSearchMetrics = METRICS,
+    live: LiveIds | None = None,
 ) -> SearchResult:
     """Search the DynamoDB index; source="dynamodb". Raises InvalidInput for a foreign cursor
-    and DynamoDBError subclasses when DynamoDB is off, down, slow or refuses the request."""
-    result, report = await search_with_report(stores, query, now)
+    or a query it cannot answer faithfully (not `plan.answerable`), DynamoDBError subclasses
+    when DynamoDB is off, down, slow or refuses the request. With `live`, only matches it
+    reports live are counted and returned (see the module docstring)."""
+    result, report = await search_with_report(stores, query, now, live)
     if report is not None:
         metrics.record(report)
     return result
 
 
 async def search_with_report(
-    stores: SearchStores, query: SearchQuery, now: datetime
+    stores: SearchStores, query: SearchQuery, now: datetime, live: LiveIds | None = None
 ) -> tuple[SearchResult, ReadReport | None]:
     """`search`, also returning what it read (None when the query has no words to match)."""
     client, conn, settings = stores.dynamodb, stores.dynamodb_connection, stores.settings
     if client is None or conn is None:
         raise DynamoDBUnavailable("DynamoDB is not in use here (DYNAMODB_ENABLED=false)")
+    if not answerable(query.q):
+        # a cursor issued before operators were routed to PostgreSQL, or a caller's mistake
+        raise InvalidInput(
+            "this query uses operators (quotes, -, or) that only the full-text path answers:"
+            " search again without a cursor"
+        )
     query_words = words.query_words(query.q)
     print_ = dynamodb_cursor.fingerprint(query, query_words)
     offset = dynamodb_cursor.decode(query.cursor, print_)
@@ -70,7 +89,8 @@ async def search_with_report(
                 settings.search_dynamodb_max_pages,
             )
     except TimeoutError as exc:
-        raise DynamoDBUnavailable(f"DynamoDB search took longer than {timeout} s") from exc
+        late = f"DynamoDB search took longer than {timeout} s"
+        raise DynamoDBUnavailable(late, public=late) from exc
 
     expires = int(now.timestamp())
     found = [from_item(item) for item in report.items]
@@ -79,6 +99,10 @@ async def search_with_report(
         for item in found
         if _still_matches(item, query, query_words, spec.ttl_attribute, expires)
     ]
+    if live is not None and matches:
+        alive = await live([item["contentId"] for item, _ in matches])
+        if alive is not None:
+            matches = [match for match in matches if match[0]["contentId"] in alive]
     matches.sort(key=lambda m: (-m[1], m[0]["title"].casefold(), m[0]["contentId"]))
     page = matches[offset : offset + query.limit]
     more = offset + query.limit < len(matches)

@@ -28,12 +28,17 @@ class CatalogSearchPort(Protocol):
 
 
 class SearchIndex:
-    """The search index in PostgreSQL, the source of truth of search (and of its outbox)."""
+    """The search index in PostgreSQL, the source of truth of search, and its outbox to the
+    DynamoDB search index unless `outbox` is False (give it DYNAMODB_ENABLED: with DynamoDB
+    off, nothing would ever deliver an outbox row)."""
+
+    def __init__(self, *, outbox: bool = True) -> None:
+        self.outbox = outbox
 
     async def publish(
         self, conn: asyncpg.Connection, documents: Sequence[SearchDocument], now: datetime
     ) -> None:
-        await repository.upsert_documents(conn, documents, now)
+        await repository.upsert_documents(conn, documents, now, outbox=self.outbox)
 
     async def withdraw(self, conn: asyncpg.Connection, content_ids: Sequence[str]) -> None:
-        await repository.tombstone(conn, content_ids)
+        await repository.tombstone(conn, content_ids, outbox=self.outbox)

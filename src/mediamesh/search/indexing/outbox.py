@@ -87,7 +87,8 @@ class OutboxRelay:
         self._wake.set()
 
     async def stats(self) -> OutboxStats:
-        """Backlog and the age of the oldest pending row, for metrics and health."""
+        """Backlog and the age of the oldest pending row, queried now (bounded: see
+        outbox_repository.stats); /metrics reads them from an OutboxStatsSampler."""
         async with self.pool.acquire() as conn:
             return await outbox_repository.stats(conn)
 

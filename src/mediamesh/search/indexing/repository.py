@@ -2,6 +2,7 @@
 
 Writers call these inside their own transaction, so a document and its outbox row commit
 together: an acknowledged write always reaches DynamoDB eventually (see search/outbox).
+With DynamoDB off (`outbox=False`) no row is written: no relay would ever deliver it.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ RETURNING content_id
 
 
 async def upsert_documents(
-    conn: asyncpg.Connection, documents: Sequence[SearchDocument], now: datetime
+    conn: asyncpg.Connection, documents: Sequence[SearchDocument], now: datetime, *, outbox: bool
 ) -> list[str]:
-    """Insert or update; returns the ids actually written (older updates are skipped)."""
+    """Insert or update; returns the ids actually written (older updates are skipped).
+    `outbox`: also enqueue them for the DynamoDB search index (DYNAMODB_ENABLED)."""
     if not documents:
         return []
     payload = [
@@ -65,17 +67,22 @@ async def upsert_documents(
     ]
     rows = await conn.fetch(_UPSERT, orjson.dumps(payload).decode())
     written = [row["content_id"] for row in rows]
-    await enqueue(conn, written)
+    if outbox:
+        await enqueue(conn, written)
     return written
 
 
-async def tombstone(conn: asyncpg.Connection, content_ids: Sequence[str]) -> list[str]:
-    """Mark documents deleted; returns the ids that were live."""
+async def tombstone(
+    conn: asyncpg.Connection, content_ids: Sequence[str], *, outbox: bool
+) -> list[str]:
+    """Mark documents deleted; returns the ids that were live. `outbox`: as in
+    upsert_documents."""
     if not content_ids:
         return []
     rows = await conn.fetch(_TOMBSTONE, list(content_ids))
     removed = [row["content_id"] for row in rows]
-    await enqueue(conn, removed)
+    if outbox:
+        await enqueue(conn, removed)
     return removed
 
 

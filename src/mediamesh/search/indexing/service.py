@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mediamesh.errors import InvalidInput, NotFound
-from mediamesh.search.documents import SearchDocument
+from mediamesh.search.documents import SearchDocument, refuse_future_updates
 from mediamesh.search.indexing import repository as index_repository
 from mediamesh.search.stores import SearchStores
 from mediamesh.storage.postgres import translated_errors
@@ -30,8 +30,11 @@ async def index_documents(
 ) -> IndexOutcome:
     """Upsert all documents atomically; a document without updatedAt is stamped `now`.
 
-    Raises InvalidInput when a contentId appears twice (nothing is written then).
+    Raises InvalidInput when a contentId appears twice, InvalidValue when an updatedAt is
+    more than SEARCH_MAX_CLOCK_SKEW_SECONDS ahead of `now` (nothing is written then).
     """
+    skew = timedelta(seconds=stores.settings.search_max_clock_skew_seconds)
+    refuse_future_updates(documents, now, skew)
     seen: set[str] = set()
     for index, doc in enumerate(documents):
         if doc.contentId in seen:
@@ -42,7 +45,11 @@ async def index_documents(
             stores.pool.acquire(timeout=WRITE_TIMEOUT_SECONDS) as conn,
             conn.transaction(),
         ):
-            written = set(await index_repository.upsert_documents(conn, documents, now))
+            written = set(
+                await index_repository.upsert_documents(
+                    conn, documents, now, outbox=stores.settings.dynamodb_enabled
+                )
+            )
     return IndexOutcome(
         indexed=[d.contentId for d in documents if d.contentId in written],
         stale=[d.contentId for d in documents if d.contentId not in written],
@@ -56,6 +63,8 @@ async def remove_document(stores: SearchStores, content_id: str) -> None:
             stores.pool.acquire(timeout=WRITE_TIMEOUT_SECONDS) as conn,
             conn.transaction(),
         ):
-            removed = await index_repository.tombstone(conn, [content_id])
+            removed = await index_repository.tombstone(
+                conn, [content_id], outbox=stores.settings.dynamodb_enabled
+            )
     if not removed:
         raise NotFound(f"no search document with contentId {content_id!r}")

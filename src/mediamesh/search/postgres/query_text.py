@@ -5,8 +5,9 @@ The full-text semantics are PostgreSQL's `websearch_to_tsquery` (quoted phrases,
 hand it, and what else the query means:
 
 - `prefix_word`: the last word while it is still being typed ("the godf"), matched as a
-  prefix. Only a plain word qualifies (letters and digits, not negated, not inside quotes,
-  not right after `or`, no space typed after it), so operators never reach a prefix term.
+  prefix. Only a plain word qualifies (letters and digits, not negated by `-` or `- `, not
+  inside quotes, not right after `or`, no space typed after it), so operators never reach a
+  prefix term.
 - `fuzzy`: the positive words alone, for trigram (typo-tolerant) title matching.
 - `excluded`: the `-negated` words and phrases joined with `or`, so the typo-tolerant
   matches honour exclusions too.
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 # PostgreSQL text cannot hold) and lone surrogates (not encodable as UTF-8).
 _UNWANTED_CATEGORIES = frozenset({"Cc", "Cs"})
 _WORD = re.compile(r"[^\W_]+")
-_EXCLUSION = re.compile(r'(?:^|(?<=\s))-("[^"]*"?|\S+)')
+# `-word`, `-"a phrase"`, and `- word` (websearch_to_tsquery negates that too)
+_EXCLUSION = re.compile(r'(?:^|(?<=\s))-(?: (?=[^\s-]))?("[^"]*"?|[^\s-]\S*)')
 MIN_PREFIX_CHARS = 2  # a one-letter prefix matches a large part of any catalog
 MAX_FUZZY_CHARS = 256
 
@@ -83,6 +85,8 @@ def _prefix_word(raw: str, text: str) -> str | None:
         return None
     if len(words) > 1 and words[-2].casefold() == "or":
         return None  # "a or b": a prefix term would turn the or into an and
+    if len(words) > 1 and words[-2] == "-":
+        return None  # "a - b" excludes b
     return last
 
 

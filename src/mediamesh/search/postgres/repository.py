@@ -66,9 +66,8 @@ def timed(seconds: float) -> Iterator[None]:
     try:
         yield
     except (TimeoutError, asyncpg.QueryCanceledError) as exc:
-        raise PostgresUnavailable(
-            f"PostgreSQL search did not answer within {seconds:g} s; try again"
-        ) from exc
+        late = f"PostgreSQL search did not answer within {seconds:g} s; try again"
+        raise PostgresUnavailable(late, public=late) from exc
 
 
 def by_count(counts: dict[str, int]) -> dict[str, int]:
@@ -219,18 +218,34 @@ async def fetch_page(
 async def suggest(
     conn: asyncpg.Connection, parsed: ParsedQuery, limit: int, candidate_limit: int, seconds: float
 ) -> list[Suggestion]:
-    """Up to `limit` titles; none when the text has no word and is too short for trigrams."""
+    """Up to `limit` titles, read with search's query semantics (phrases, `or`, exclusions);
+    none when the text has no word and is too short for trigrams."""
     with timed(seconds):
         built = await conn.fetchrow(
             sql.BUILD_SUGGEST,
             parsed.head,
             parsed.prefix_word or "",
             parsed.fuzzy,
+            parsed.excluded,
             timeout=seconds,
         )
         if built["tsquery"] is None and len(built["fuzzy"] or "") < 3:
             return []
         rows = await conn.fetch(
-            sql.SUGGEST, built["tsquery"], built["fuzzy"], limit, candidate_limit, timeout=seconds
+            sql.SUGGEST,
+            built["tsquery"],
+            built["fuzzy"],
+            limit,
+            candidate_limit,
+            built["excluded"],
+            parsed.typo_tolerant,
+            timeout=seconds,
         )
     return [Suggestion(r["content_id"], r["title"], r["content_type"]) for r in rows]
+
+
+async def live_ids(conn: asyncpg.Connection, content_ids: list[str], seconds: float) -> set[str]:
+    """The ids among `content_ids` whose document is live (neither deleted nor unknown)."""
+    with timed(seconds):
+        rows = await conn.fetch(sql.LIVE_IDS, content_ids, timeout=seconds)
+    return {row["content_id"] for row in rows}

@@ -193,10 +193,22 @@ def estimated(capped: Counts, sampled: Counts, percent: float) -> Counts:
     return Counts(total, capped.fuzzy_used, facets)
 
 
+async def live_ids(stores: SearchStores, content_ids: list[str]) -> set[str]:
+    """The ids among `content_ids` that are live documents here (the source of truth).
+    Raises PostgresUnavailable when PostgreSQL does not answer within
+    SEARCH_POSTGRES_TIMEOUT_SECONDS."""
+    timeout = stores.settings.search_postgres_timeout_seconds
+    with translated_errors(stores.settings.database_url), postgres_repository.timed(timeout):
+        async with stores.pool.acquire(timeout=timeout) as conn:
+            return await postgres_repository.live_ids(conn, content_ids, timeout)
+
+
 async def suggest(stores: SearchStores, q: str, limit: int) -> list[Suggestion]:
-    """Titles for a search box: word prefixes ("godf"), typos ("godfathr"), exact first."""
+    """Titles for a search box: word prefixes ("godf"), typos ("godfathr"), exact first;
+    the query's phrases, `or` and exclusions mean what they mean to `search`. Nothing for
+    a query without a positive word ("-godfather" names only what to leave out)."""
     parsed = query_text.parse(q)
-    if parsed.is_empty:
+    if parsed.is_empty or not parsed.fuzzy:
         return []
     timeout = stores.settings.search_postgres_timeout_seconds
     with translated_errors(stores.settings.database_url), postgres_repository.timed(timeout):

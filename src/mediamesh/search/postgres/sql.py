@@ -23,12 +23,15 @@ SELECT nullif(CASE WHEN $3::text IS NULL THEN websearch_to_tsquery({CONFIG}, $1)
        mediamesh_normalize($5) AS fuzzy
 """
 
-BUILD_SUGGEST = """
-SELECT nullif((plainto_tsquery('simple', mediamesh_normalize($1))
+# Suggestions read the query as search does (websearch: phrases, `or`, `-exclusion`) on the
+# title's words, and drop the documents search's exclusions drop (`excluded`, as above).
+BUILD_SUGGEST = f"""
+SELECT nullif((websearch_to_tsquery('simple', mediamesh_normalize($1))
                && coalesce(mediamesh_prefix_tsquery('simple', $2),
                            plainto_tsquery('simple', mediamesh_normalize($2))))::text, '')
        AS tsquery,
-       mediamesh_normalize($3) AS fuzzy
+       mediamesh_normalize($3) AS fuzzy,
+       nullif(websearch_to_tsquery({CONFIG}, $4)::text, '') AS excluded
 """
 
 
@@ -187,17 +190,21 @@ ORDER BY d.title_norm, d.content_id
 LIMIT $7
 """
 
-# Suggestions: word-prefix matches on the title, plus trigram matches for 3+ characters;
-# exact title first, then titles starting with the text, then the closest (whole words
-# first), then the shortest.
+# Suggestions: word-prefix matches on the title, plus trigram matches for 3+ characters
+# unless the query quotes a phrase ($6: typo-tolerant), never a document whose text matches
+# the exclusions ($5); exact title first, then titles starting with the text, then the
+# closest (whole words first), then the shortest.
 SUGGEST = """
 WITH candidates AS (
     (SELECT d.content_id FROM search_documents d
      WHERE d.deleted_at IS NULL AND to_tsvector('simple'::regconfig, d.title_norm) @@ $1::tsquery
+       AND ($5::text IS NULL OR NOT d.document @@ $5::tsquery)
      LIMIT $4)
     UNION
     (SELECT d.content_id FROM search_documents d
-     WHERE d.deleted_at IS NULL AND length($2) >= 3 AND d.title_norm %> $2 LIMIT $4)
+     WHERE d.deleted_at IS NULL AND $6::boolean AND length($2) >= 3 AND d.title_norm %> $2
+       AND ($5::text IS NULL OR NOT d.document @@ $5::tsquery)
+     LIMIT $4)
 )
 SELECT d.content_id, d.title, d.content_type
 FROM candidates JOIN search_documents d USING (content_id)
@@ -205,4 +212,11 @@ ORDER BY d.title_norm = $2 DESC, starts_with(d.title_norm, $2) DESC,
          strict_word_similarity($2, d.title_norm) DESC, word_similarity($2, d.title_norm) DESC,
          length(d.title_norm), d.title_norm, d.content_id
 LIMIT $3
+"""
+
+# Which of these ids are live documents (the DynamoDB path's answers are checked with it:
+# the index lags behind deletions by the outbox relay's delay). One primary-key lookup each.
+LIVE_IDS = """
+SELECT content_id FROM search_documents
+WHERE content_id = ANY($1::text[]) AND deleted_at IS NULL
 """

@@ -24,7 +24,7 @@ from botocore.exceptions import (
 )
 
 from mediamesh.errors import DynamoDBError, DynamoDBUnavailable
-from mediamesh.settings import Settings
+from mediamesh.settings import Settings, masked_url
 from mediamesh.storage.dynamodb import observers
 
 START_HINT = "start it with `mediamesh stack dynamodb-local start` (or `./scripts/run.sh`)"
@@ -79,7 +79,8 @@ class DynamoDBConnection:
         )
 
     def describe(self) -> str:
-        return self.endpoint or f"AWS DynamoDB in {self.region}"
+        """Where the client connects, fit for a log line (a password in the URL masked)."""
+        return masked_url(self.endpoint) if self.endpoint else f"AWS DynamoDB in {self.region}"
 
 
 @asynccontextmanager
