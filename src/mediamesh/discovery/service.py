@@ -145,7 +145,7 @@ class DiscoveryService:
         value = self.takedowns.apply(copy)
         return replace(render(query.content_type, value, limit, "memory"), stale=True)
 
-    async def announce(self, content_ids: Sequence[str]) -> None:
+    def announce(self, content_ids: Sequence[str]) -> None:
         """A takedown just committed here: stop serving the items (and a program's episodes)
         in this process, and tell the others through Redis (their fast path; the takedown log
         in PostgreSQL reaches them anyway). Never raises."""
@@ -153,7 +153,10 @@ class DiscoveryService:
             return
         at = self._clock()
         self.on_takedown(list(content_ids), at)
-        await self._guarded("announcing a takedown", self.takedown_store.record(content_ids, at))
+        # in the background: a hanging Redis must not hold up the answer (the log in
+        # PostgreSQL reaches every process anyway)
+        notice = self._guarded("announcing a takedown", self.takedown_store.record(content_ids, at))
+        self.background.submit(notice, "takedown notice")
 
     async def purge(self, content_ids: Collection[str]) -> bool:
         """Remove the items from every cached list in every tier: the plain lists, the ones

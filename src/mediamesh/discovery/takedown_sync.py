@@ -70,7 +70,7 @@ class TakedownSync:
         stop serving the items here, tell the others through Redis, purge the tiers at once
         (so they are clean when the request returns, if they answer). Never raises: the log
         row stays unpurged until a purger (woken here) has done it again and marked it."""
-        await self._service.announce(content_ids)
+        self._service.announce(content_ids)
         try:
             async with asyncio.timeout(min(self._purge_budget, REQUEST_PURGE_BUDGET_SECONDS)):
                 await self._service.purge(content_ids)
