@@ -200,31 +200,7 @@ async def taken_down_at(settings: Settings, content_id: str) -> float:
         return at
 
 
-Outage = Callable[[Fleet], Awaitable[None]]
-
-
-async def pause_redis(fleet: Fleet) -> None:
-    fleet.redis.pause()
-
-
-async def resume_redis(fleet: Fleet) -> None:
-    fleet.redis.resume()
-
-
-async def kill_redis(fleet: Fleet) -> None:
-    fleet.redis.kill()
-
-
-async def restart_redis(fleet: Fleet) -> None:
-    fleet.redis.start()
-
-
-async def pause_dynamodb(fleet: Fleet) -> None:
-    fleet.dynamodb.pause()
-
-
-async def resume_dynamodb(fleet: Fleet) -> None:
-    fleet.dynamodb.resume()
+Outage = Callable[[Fleet], None]  # starts or ends an outage of a real process
 
 
 async def delete_on_a(fleet: Fleet, catalog: Catalog) -> None:
@@ -272,15 +248,27 @@ async def committed_then_killed(fleet: Fleet, catalog: Catalog) -> None:
     assert await process.wait() == -signal.SIGKILL
 
 
-async def nothing(fleet: Fleet) -> None:
-    return None
-
-
 CASES: dict[str, tuple[Outage, Callable[[Fleet, Catalog], Awaitable[None]], Outage]] = {
-    "takedown during a Redis outage (paused)": (pause_redis, delete_on_a, resume_redis),
-    "unpublish during a Redis outage (killed)": (kill_redis, unpublish_on_a, restart_redis),
-    "takedown during a DynamoDB outage (paused)": (pause_dynamodb, delete_on_a, resume_dynamodb),
-    "process SIGKILLed right after its commit": (nothing, committed_then_killed, nothing),
+    "takedown during a Redis outage (paused)": (
+        lambda fleet: fleet.redis.pause(),
+        delete_on_a,
+        lambda fleet: fleet.redis.resume(),
+    ),
+    "unpublish during a Redis outage (killed)": (
+        lambda fleet: fleet.redis.kill(),
+        unpublish_on_a,
+        lambda fleet: fleet.redis.start(),
+    ),
+    "takedown during a DynamoDB outage (paused)": (
+        lambda fleet: fleet.dynamodb.pause(),
+        delete_on_a,
+        lambda fleet: fleet.dynamodb.resume(),
+    ),
+    "process SIGKILLed right after its commit": (
+        lambda fleet: None,
+        committed_then_killed,
+        lambda fleet: None,
+    ),
 }
 
 
@@ -288,7 +276,7 @@ CASES: dict[str, tuple[Outage, Callable[[Fleet, Catalog], Awaitable[None]], Outa
 async def test_a_takedown_leaves_every_process_and_every_copy(fleet: Fleet, case: str) -> None:
     begin, take_down, end = CASES[case]
     catalog = await seeded(fleet)
-    await begin(fleet)
+    begin(fleet)
     try:
         started = time.monotonic()
         await take_down(fleet, catalog)
@@ -304,7 +292,7 @@ async def test_a_takedown_leaves_every_process_and_every_copy(fleet: Fleet, case
             asyncio.gather(left(found, fleet.a), left(found, fleet.b)),
         )
     finally:
-        await end(fleet)
+        end(fleet)
     purged = await until(lambda: unpurged(fleet.settings), lambda n: n == 0, PURGED_WITHIN_SECONDS)
     # A copy written late (a write-back of a list computed before the takedown, sent before
     # the outage and carried out after the purge) may hold the item: every process filters it

@@ -44,34 +44,21 @@ class GuardedTier(Generic[K, V]):
     async def read(self, key: K, now: float, count: bool = True) -> V | Miss:
         """The tier's value or MISS; an error or a timeout is a counted MISS. Hits and misses
         are counted only when `count` (the chain's own re-checks are not requests)."""
-        breaker = self.breaker
-        if breaker is not None and not breaker.allow():
+        if self.breaker is not None and not self.breaker.allow():
             for c in self._counted(key):
                 c.short_circuits += 1
             return MISS
-        try:
-            async with asyncio.timeout(self._read_timeout):
-                value = await self.tier.get(key, now)
-        except TimeoutError:
-            self._failed()
+        value = await self._get(key, now, self._read_timeout)
+        if isinstance(value, TimeoutError):
             for c in self._counted(key):
                 c.timeouts += 1
             _reporter.warn(self.name, "read from %s exceeded its budget: skipped", self.name)
             return MISS
-        except Exception as exc:
-            self._failed()
+        if isinstance(value, Exception):
             for c in self._counted(key):
                 c.errors += 1
-            _reporter.warn(self.name, "read from %s failed: skipped (%s)", self.name, exc)
+            _reporter.warn(self.name, "read from %s failed: skipped (%s)", self.name, value)
             return MISS
-        except BaseException:
-            if breaker is not None:
-                breaker.abandoned()
-            raise
-        if breaker is not None:
-            breaker.succeeded()
-        if value is not MISS and value.expires_at <= now:
-            value = MISS  # a tier must not return it; if one does, it is still not served
         if count:
             for c in self._counted(key):
                 if value is MISS:
@@ -86,20 +73,30 @@ class GuardedTier(Generic[K, V]):
         path, so within the write budget, not the read budget."""
         if self.breaker is not None and not self.breaker.allow():
             return None
-        try:
-            async with asyncio.timeout(self._write_timeout):
-                value = await self.tier.get(key, now)
-        except Exception as exc:  # TimeoutError included
-            self._failed()
-            detail = str(exc) or type(exc).__name__
+        value = await self._get(key, now, self._write_timeout)
+        if isinstance(value, Exception):
+            detail = str(value) or type(value).__name__
             _reporter.warn(self.name, "read from %s for a change failed: %s", self.name, detail)
             return None
+        return value
+
+    async def _get(self, key: K, now: float, budget: float) -> V | Miss | Exception:
+        """The tier's value (MISS for one past its expiry) within `budget`, or what it failed
+        with (TimeoutError when the budget ran out); the breaker hears of the outcome."""
+        try:
+            async with asyncio.timeout(budget):
+                value = await self.tier.get(key, now)
+        except Exception as exc:
+            self._failed()
+            return exc
         except BaseException:
             if self.breaker is not None:
                 self.breaker.abandoned()
             raise
         if self.breaker is not None:
             self.breaker.succeeded()
+        if value is not MISS and value.expires_at <= now:
+            return MISS  # a tier must not return it; if one does, it is still not served
         return value
 
     async def write(self, key: K, value: V) -> bool:

@@ -57,8 +57,9 @@ async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
         poll_seconds=settings.takedown_poll_seconds,
         purge_budget_seconds=settings.takedown_purge_timeout_seconds,
     )
-    await service.start()
-    with contextlib.suppress(DependencyError, TimeoutError):  # the reader retries
+    # before serving: the takedowns a copy still in the tiers may predate (the reader keeps
+    # up from then on, and retries if PostgreSQL cannot answer now)
+    with contextlib.suppress(DependencyError, TimeoutError):
         await takedowns.poll_once()
     stop = asyncio.Event()
     workers = {

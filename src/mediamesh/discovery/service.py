@@ -190,10 +190,6 @@ class DiscoveryService:
         self.near.clear()
         self.stale.rewrite(lambda value: value.without(recent.keys()))
 
-    async def start(self) -> None:
-        """Before serving: learn recent takedowns (the listener keeps up from then on)."""
-        await self._guarded("reading recent takedowns", self.catch_up())
-
     async def _known_keys(self) -> set[ListKey] | None:
         """Every list that may be cached; None when the registry cannot be read."""
         keys = {self.key(kind, query) for kind in ListKind for query in PLAIN_QUERIES}

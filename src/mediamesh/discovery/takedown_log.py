@@ -69,12 +69,6 @@ async def mark_purged(conn: asyncpg.Connection, seqs: Sequence[int]) -> None:
     )
 
 
-async def unpurged(pool: asyncpg.Pool) -> int:
-    """How many takedowns still have cached copies to purge (an index-only count)."""
-    count: int = await pool.fetchval("SELECT count(*) FROM takedown_log WHERE purged_at IS NULL")
-    return count
-
-
 async def prune(conn: asyncpg.Connection, settings: Settings, now: datetime) -> int:
     """A maintenance step: delete purged rows older than the takedown window (no process
     reads them any more, none holds a copy that predates them); returns how many."""
