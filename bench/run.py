@@ -68,19 +68,25 @@ async def run(sizes: Sizes, only: set[str], out: Path) -> dict[str, Any]:
             results["ingestion"] = await throughput.ingestion(bench, out, events)
             results["peak_rss_mb"]["discovery (events)"] = results["ingestion"]["peak_rss_mb"]
             print("ingestion done", flush=True)
+        generated_count = max(0, sizes.corpus_documents - SAMPLE_FILMS)
+        generated = dataset.generated_documents(films, generated_count, 11)
         if "indexing" in only or "search" in only:
-            generated = dataset.generated_documents(
-                films, max(0, sizes.corpus_documents - SAMPLE_FILMS), 11
-            )
             results["indexing"] = await throughput.indexing(bench, out, generated)
             results["peak_rss_mb"]["search (indexing)"] = results["indexing"]["peak_rss_mb"]
             print("indexing done", flush=True)
         if "search" in only:
+            derived = dataset.derived_from(films, generated_count, 11)
+            prepared = await search_engines.prepare(bench, generated, derived)
+            print(
+                f"vectors: {prepared['vectors']:,} in {prepared['vector_fill_seconds']:.0f} s",
+                flush=True,
+            )
             rows = await search_engines.corpus(bench)
             workload = dataset.search_workload(films, 5, sizes.queries_per_kind)
             results["search"] = await asyncio.to_thread(
                 search_engines.measure, bench, out, rows, workload
             )
+            results["search"]["prepared"] = prepared
             results["peak_rss_mb"]["search (queries)"] = results["search"]["peak_rss_mb"]
             print("search done", flush=True)
     finally:

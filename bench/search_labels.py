@@ -4,6 +4,13 @@ Each entry: (kind, query, the contentIds a user typing it is looking for). Label
 taken from the data (zcat src/mediamesh/data/sample_films.jsonl.gz), by title and year,
 before measuring; a family (a film and its sequels) is labelled whole when the query
 names the family rather than one film.
+
+The described kinds (DESCRIBED, appended to QUERIES) are a person describing a film instead
+of naming it, in everyday words, as typed into a streaming service's search box. Each was
+written from the film's plot as our sample tells it (its description, a Wikipedia lead),
+paraphrased, with no title, character or cast name; a remake is labelled too when the
+description fits it as well. They alternate film by film between "described" (to tune on)
+and "described-heldout" (reported, never tuned on), so that both halves are alike.
 """
 
 from __future__ import annotations
@@ -119,3 +126,313 @@ QUERIES: list[tuple[str, str, list[str]]] = [
     ("accent", "leon the professional", [LEON]),
     ("accent", "LÉON", [LEON]),
 ]
+
+
+# Films described, not named (see the module docstring). The comment names the labelled film.
+DESCRIBED: list[tuple[str, str, list[str]]] = [
+    (  # 127 Hours (2010)
+        "described",
+        "climber trapped alone in a remote canyon by a fallen rock",
+        ["57f16e59-03d6-596b-811c-5b3c899ab1d7"],
+    ),
+    (  # 1917 (2019)
+        "described-heldout",
+        "ww1 film two soldiers rush orders to stop an attack",
+        ["96510727-13ea-5147-a8d4-b0133668d8a1"],
+    ),
+    (  # 2001: A Space Odyssey (1968)
+        "described",
+        "astronauts and an ai computer fly out to jupiter",
+        ["3294f4ed-8df2-5050-8fb2-0ad8d2700780"],
+    ),
+    (  # A Nightmare on Elm Street (1984, 2010)
+        "described-heldout",
+        "burned child killer comes back to murder teens in their sleep",
+        ["237d1c6e-88c5-53ae-b626-f94164ed1410", "93e94e50-54e4-57d5-9fab-adb54c035279"],
+    ),
+    (  # A Quiet Place (2018)
+        "described",
+        "movie where a family must stay silent or blind monsters hear them",
+        ["97e41baa-7bc0-51f7-88b1-b69ce195334b"],
+    ),
+    (  # Aladdin (1992, 2019)
+        "described-heldout",
+        "poor thief finds a magic lamp and poses as a prince",
+        ["f9a4bb97-d360-5f60-8bae-00ae7397ed6d", "9baece8e-ee12-57a6-8916-151877a81a15"],
+    ),
+    (  # Apollo 13 (1995)
+        "described",
+        "moon flight crippled by an explosion, crew tries to get home",
+        ["592aad5d-8bdd-57a0-b1e9-0fe7492e1c33"],
+    ),
+    (  # Argo (2012)
+        "described-heldout",
+        "cia fakes a sci-fi movie shoot to get americans out of iran",
+        ["dba044a9-4208-579a-9361-ec716fcdf3d3"],
+    ),
+    (  # Armageddon (1998)
+        "described",
+        "oil rig drillers sent to space to blow up an asteroid",
+        ["b30e0fbe-b9d3-5b43-8878-97e505de26f4"],
+    ),
+    (  # Arrival (2016)
+        "described-heldout",
+        "language professor tries to talk with aliens before a war starts",
+        ["43affdfe-2225-5804-b89e-ac79e60ffa50"],
+    ),
+    (  # Babe (1995)
+        "described",
+        "little pig learns to herd sheep",
+        ["92cda84c-e836-50f8-b99d-a896d8a41c95"],
+    ),
+    (  # Beetlejuice (1988)
+        "described-heldout",
+        "dead couple wants the new family out of their house",
+        ["b69cbd5e-6588-5c8c-b9de-cfd9f3562b12"],
+    ),
+    (  # Big (1988)
+        "described",
+        "kid turns into a grown up overnight after making a wish",
+        ["e59ba7c8-a3e0-5049-a27a-c113309f51fd"],
+    ),
+    (  # Blade Runner (1982)
+        "described-heldout",
+        "detective tracks down escaped artificial humans in future los angeles",
+        ["868e9642-5a81-517a-a4a5-2ddb170ba504"],
+    ),
+    (  # Brave (2012)
+        "described",
+        "scottish princess whose mom gets turned into a bear",
+        ["568302ad-b551-5c95-bda8-3b5bbbd01bea"],
+    ),
+    (  # Butch Cassidy and the Sundance Kid (1969)
+        "described-heldout",
+        "two train robbers run from a posse and flee to south america",
+        ["03ecbac5-2aa4-52d2-9a77-a8d5dd2934f2"],
+    ),
+    (  # Captain Phillips (2013)
+        "described",
+        "pirates seize a cargo ship and hold its skipper hostage",
+        ["9c43e1fa-ed0e-59d5-b8f4-1433d55686db"],
+    ),
+    (  # Cast Away (2000)
+        "described-heldout",
+        "man stranded alone on an island after his plane goes down",
+        ["b46fa386-41ab-58ce-ab5f-c1a9793190a6"],
+    ),
+    (  # Catch Me If You Can (2002)
+        "described",
+        "teen con artist pretends to be a pilot and a doctor",
+        ["a1dd70f2-ddfc-5008-b71c-e7fc6c8402a8"],
+    ),
+    (  # Coco (2017)
+        "described-heldout",
+        "boy who loves music gets stuck in the land of the dead",
+        ["4f22508b-0e06-5627-ab6c-e87b20b661bc"],
+    ),
+    (  # Contagion (2011)
+        "described",
+        "a deadly virus goes global and scientists race for a vaccine",
+        ["d9b9d6d8-031e-5382-9009-e3c87ca83801"],
+    ),
+    (  # Dawn of the Dead (1978, 2004)
+        "described-heldout",
+        "zombie movie where survivors hide in a shopping mall",
+        ["6cb23da2-db46-59c2-90de-0026738d73aa", "ed74c2d1-e331-53b9-bce1-c7a72d90ad42"],
+    ),
+    (  # Dead Poets Society (1989)
+        "described",
+        "teacher at a strict prep school gets his boys to love poems",
+        ["f06fe5a8-de05-5313-b899-8f3f95d420b4"],
+    ),
+    (  # Despicable Me (2010)
+        "described-heldout",
+        "villain plotting to steal the moon takes in three orphans",
+        ["ce5706c8-bb1e-5497-9784-43173aea9733"],
+    ),
+    (  # Django Unchained (2012)
+        "described",
+        "freed slave and a bounty hunter set out to rescue his wife",
+        ["59b1a02c-1c7d-5225-b2c3-203948165f1b"],
+    ),
+    (  # Dumb and Dumber (1994)
+        "described-heldout",
+        "two idiots drive cross country to return a briefcase of cash",
+        ["0e15c814-32fe-5f29-93b4-28f45ac58bf9"],
+    ),
+    (  # Edward Scissorhands (1990)
+        "described",
+        "gentle artificial man with knife hands falls for a suburban girl",
+        ["2a8d4b9f-6ad7-5fe8-a74e-38e519fdeef6"],
+    ),
+    (  # Elf (2003)
+        "described-heldout",
+        "raised by santa's helpers, a man looks for his dad",
+        ["41ee657b-7ec4-5cb3-88f3-0ff1b4c2a622"],
+    ),
+    (  # Fargo (1996)
+        "described",
+        "car salesman has his wife kidnapped for ransom, pregnant cop investigates",
+        ["fb283db8-e31a-5ae8-9a96-61b0b5070f1b"],
+    ),
+    (  # Freaky Friday (1976, 2003)
+        "described-heldout",
+        "mom n daughter switch bodies",
+        ["da98373a-2d7a-5bab-8b6d-af0ffcb7f9b3", "3d1d06a5-787c-57f9-82c8-ac186f866dbc"],
+    ),
+    (  # Frozen (2013)
+        "described",
+        "girl goes after her sister whose ice magic caused endless winter",
+        ["64f19a5a-4837-5b6d-9c38-f1909c566e28"],
+    ),
+    (  # Get Out (2017)
+        "described-heldout",
+        "black guy meets his white girlfriend's family and something's very wrong",
+        ["3f7c1df3-3a13-5e22-8065-5896109259fa"],
+    ),
+    (  # Ghost (1990)
+        "described",
+        "murdered man's spirit uses a psychic to protect his girlfriend",
+        ["d224b734-25e6-5892-8817-f0c2006619a9"],
+    ),
+    (  # Gladiator (2000)
+        "described-heldout",
+        "betrayed roman general becomes a slave fighter seeking revenge",
+        ["245e81e5-81c6-5885-9827-bb520dc74ebd"],
+    ),
+    (  # Groundhog Day (1993)
+        "described",
+        "that movie where the weatherman wakes up to the same morning forever",
+        ["62a75af7-f1ff-5345-8a54-0c46d270d234"],
+    ),
+    (  # The Truman Show (1998)
+        "described-heldout",
+        "movie about a guy whose whole life is secretly on tv",
+        ["d27f9f0c-9f50-5ceb-bd13-38cf1e5a062a"],
+    ),
+    (  # How to Train Your Dragon (2010)
+        "described",
+        "viking boy befriends an injured dragon instead of killing it",
+        ["0183fd7b-5b77-5d7e-8078-ff31ca98795e"],
+    ),
+    (  # Inception (2010)
+        "described-heldout",
+        "thief who steals secrets by getting inside people's dreams",
+        ["d8eb17ae-0045-52aa-9f7d-85cdbe190907"],
+    ),
+    (  # Jumanji (1995)
+        "described",
+        "cursed board game brings jungle dangers to life",
+        ["f0a07c47-84bf-53d9-84a3-a27644d36c27"],
+    ),
+    (  # King Kong (1933, 1976, 2005)
+        "described-heldout",
+        "giant gorilla captured on an island and shipped to new york",
+        [
+            "6a115b03-9e2c-5132-a059-d7b7002f90eb",
+            "aafd862e-c2a1-5c64-9c44-a7aa1520d22c",
+            "34ac7757-0b33-5254-a3c0-30fb833ea953",
+        ],
+    ),
+    (  # Legally Blonde (2001)
+        "described",
+        "sorority girl enrolls in law school to win back her ex",
+        ["a2c8f024-48af-5ff3-a805-9f6165cb18b3"],
+    ),
+    (  # Zootopia (2016)
+        "described-heldout",
+        "rabbit cop and fox hustler investigate missing predators",
+        ["d970c6f4-c37e-5f57-9f18-9b4ed5c2eac4"],
+    ),
+    (  # Life of Pi (2012)
+        "described",
+        "boy and a tiger stuck in a lifeboat after a shipwreck",
+        ["9878f217-790a-5b8a-83c7-41a7f64f0925"],
+    ),
+    (  # Little Miss Sunshine (2006)
+        "described-heldout",
+        "crazy family road trip to get their kid into a beauty pageant",
+        ["ee08eb68-91d0-5df7-acba-4009a0d14882"],
+    ),
+    (  # Memento (2000)
+        "described",
+        "guy cant make new memories uses tattoos to find wifes killer",
+        ["b7eed6fa-85ee-5a78-8fb8-172891c3369b"],
+    ),
+    (  # Misery (1990)
+        "described-heldout",
+        "crazed fan holds her favorite author prisoner",
+        ["a9774622-2ebe-58fe-88d9-331cdc775ab0"],
+    ),
+    (  # Moneyball (2011)
+        "described",
+        "baseball manager with no money uses statistics to build a team",
+        ["93aa85f7-6f4a-5a47-a99c-77f6218f5b4b"],
+    ),
+    (  # Mrs. Doubtfire (1993)
+        "described-heldout",
+        "divorced dad disguised as an elderly nanny to see his kids",
+        ["cf556c3c-5807-5114-8f71-90f067a6db7c"],
+    ),
+    (  # Mulan (1998, 2020)
+        "described",
+        "girl disguised as a boy joins the army instead of her dad",
+        ["0da39b25-9d0a-5311-ba23-f6d18aec5651", "83af7008-43fc-583d-b7b7-bef113b767f4"],
+    ),
+    (  # Night at the Museum (2006)
+        "described-heldout",
+        "guard finds the exhibits he watches come alive after dark",
+        ["37e05aba-58bf-54df-bbb0-fea77e55eeb5"],
+    ),
+    (  # No Country for Old Men (2007)
+        "described",
+        "guy finds millions in the texas desert and a hitman chases him",
+        ["126ba7c3-92a6-5064-b9ab-95b78020cbc8"],
+    ),
+    (  # Notting Hill (1999)
+        "described-heldout",
+        "london bookshop owner falls for a famous american actress",
+        ["def053f4-8e63-5dda-80d6-598bf1ff95e8"],
+    ),
+    (  # Planet of the Apes (1968, 2001)
+        "described",
+        "astronauts crash land where monkeys rule and humans are animals",
+        ["4ee47e82-580d-50cc-8229-b98b50f76f86", "efcdb561-5171-5958-83d1-66905dd93204"],
+    ),
+    (  # RoboCop (1987, 2014)
+        "described-heldout",
+        "cop left for dead is rebuilt as a cyborg",
+        ["bc175c5e-ac71-5ccb-946e-0dc1be9d1509", "e9581aaa-42a6-5080-829f-8277e69f8f88"],
+    ),
+    (  # Rosemary's Baby (1968)
+        "described",
+        "pregnant woman suspects her old neighbors are satanists",
+        ["c84a46c7-1e00-55d1-a404-ee0a4ae0eb0d"],
+    ),
+    (  # Saving Private Ryan (1998)
+        "described-heldout",
+        "ww2 squad sent to bring home a soldier whose brothers were killed",
+        ["776ffd29-42b2-504a-aff6-af6aabd16b12"],
+    ),
+    (  # School of Rock (2003)
+        "described",
+        "broke guitarist poses as a teacher and starts a kids band",
+        ["b8d849ce-4dbf-5bba-bc56-48111eea2eb0"],
+    ),
+    (  # Some Like It Hot (1959)
+        "described-heldout",
+        "two musicians dress as women to hide from the mob",
+        ["27a5e9f9-e7ac-5825-9728-e125d8642a01"],
+    ),
+    (  # Speed (1994)
+        "described",
+        "bus that blows up if it drops below 50 mph",
+        ["72a9a471-43d4-5ec9-8bd1-ef17a0a15e05"],
+    ),
+    (  # Stand by Me (1986)
+        "described-heldout",
+        "four kids go on a trek to find a missing boy's body",
+        ["65bd354a-e738-51c3-b797-dd4160065f43"],
+    ),
+]
+QUERIES += DESCRIBED

@@ -5,18 +5,27 @@ through the real HTTP API in process (ASGI), on a scratch database of its own.
     .venv/bin/python bench/search_quality.py --keep          # keep the database for another run
     .venv/bin/python bench/search_quality.py --no-setup      # measure a kept database again
     .venv/bin/python bench/search_quality.py --no-dynamodb   # the PostgreSQL path only
+    .venv/bin/python bench/search_quality.py --kinds 'described*'   # both described kinds
+    .venv/bin/python bench/search_quality.py --kinds named,described  # named + the tuning set
 
 Two runs over the labelled queries of bench/search_labels.py:
 1. DYNAMODB_ENABLED=false: every query is answered by the PostgreSQL path.
 2. The guide's flow: a DynamoDB Local of this script's own, its search index filled with
    `mediamesh reindex`; short queries go to DynamoDB first, PostgreSQL answers the rest.
 Each query runs once for the metrics, then --repeat times for the latencies.
+
+The report is a markdown table per run: MRR@10, nDCG@10 and latency p50/p95 per kind, then an
+aggregate row per group of kinds, "named" (the query names the film: title, typo, prefix,
+plot keywords, phrase, exclusion, cast, accent) and "described" (described and
+described-heldout: the film is described in everyday words), then latency per path that
+answered (the response's `source`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import fnmatch
 import math
 import os
 import statistics
@@ -41,6 +50,36 @@ from search_labels import QUERIES
 
 SAMPLE_SIZE = 36_254
 K = 10
+GROUPS = ("named", "described")
+
+
+def group_of(kind: str) -> str:
+    """The group of a kind: described (tuned on or held out), or named (every other)."""
+    return "described" if kind.startswith("described") else "named"
+
+
+def select(
+    queries: list[tuple[str, str, list[str]]], kinds: str | None
+) -> list[tuple[str, str, list[str]]]:
+    """The queries of the kinds in `kinds`, comma-separated: a kind ("described" is the tuning
+    set alone), a shell pattern ("described*": both described kinds), or "named" (every kind
+    that is not described); every query when `kinds` is None."""
+    if kinds is None:
+        return queries
+    patterns = [k.strip() for k in kinds.split(",") if k.strip()]
+    known = list(dict.fromkeys(kind for kind, _, _ in queries))
+    chosen: set[str] = set()
+    for pattern in patterns:
+        if pattern == "named" and pattern not in known:
+            matched = {kind for kind in known if group_of(kind) == "named"}
+        else:
+            matched = set(fnmatch.filter(known, pattern))
+        if not matched:
+            raise ValueError(f"unknown kinds {pattern!r}; known: {', '.join(known)}, named")
+        chosen |= matched
+    if not chosen:
+        raise ValueError("--kinds names no kind")
+    return [q for q in queries if q[0] in chosen]
 
 
 async def set_up(url: str) -> None:
@@ -95,22 +134,25 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def measure(settings: Settings, repeat: int) -> dict[str, Any]:
+async def measure(
+    settings: Settings, repeat: int, queries: list[tuple[str, str, list[str]]]
+) -> dict[str, Any]:
     app = create_app(settings, "search")
     scores: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    latencies: dict[str, list[float]] = defaultdict(list)
+    latencies: dict[str, list[float]] = defaultdict(list)  # by the path that answered
+    kind_latencies: dict[str, list[float]] = defaultdict(list)
     misses: list[str] = []
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            for kind, q, labels in QUERIES:
+            for kind, q, labels in queries:
                 body = (await client.get("/v1/search", params={"q": q, "limit": K})).json()
                 ranked = [item["contentId"] for item in body["items"]]
                 rr = reciprocal_rank(ranked, set(labels))
                 scores[kind].append((rr, ndcg(ranked, set(labels))))
                 if rr < 1:
                     misses.append(
-                        f"{q!r} ({body['source']}): first relevant at rank "
+                        f"{kind}: {q!r} ({body['source']}): first relevant at rank "
                         f"{round(1 / rr) if rr else '>10'}"
                     )
                 for _ in range(repeat):
@@ -118,34 +160,68 @@ async def measure(settings: Settings, repeat: int) -> dict[str, Any]:
                     response = await client.get("/v1/search", params={"q": q, "limit": K})
                     elapsed = (time.perf_counter() - started) * 1000
                     latencies[response.json()["source"]].append(elapsed)
-    return {"scores": scores, "latencies": latencies, "misses": misses}
+                    kind_latencies[kind].append(elapsed)
+    return {
+        "scores": scores,
+        "latencies": latencies,
+        "kind_latencies": kind_latencies,
+        "misses": misses,
+    }
+
+
+def _row(label: str, pairs: list[tuple[float, float]], samples: list[float]) -> str:
+    mrr, nd = (statistics.fmean(x) for x in zip(*pairs, strict=True))
+    if samples:
+        p50, p95 = f"{percentile(samples, 50):.1f}", f"{percentile(samples, 95):.1f}"
+    else:
+        p50 = p95 = "-"
+    return f"| {label} | {len(pairs)} | {mrr:.3f} | {nd:.3f} | {p50} | {p95} |"
+
+
+def table(result: dict[str, Any]) -> list[str]:
+    """The markdown lines of one run's report: per kind, per group of kinds, per path."""
+    scores: dict[str, list[tuple[float, float]]] = result["scores"]
+    kind_latencies: dict[str, list[float]] = result.get("kind_latencies", {})
+    lines = [
+        "| kind | queries | MRR@10 | nDCG@10 | p50 ms | p95 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    by_group: dict[str, tuple[list[tuple[float, float]], list[float]]] = {}
+    for kind, pairs in scores.items():
+        lines.append(_row(kind, pairs, kind_latencies.get(kind, [])))
+        group_pairs, group_samples = by_group.setdefault(group_of(kind), ([], []))
+        group_pairs.extend(pairs)
+        group_samples.extend(kind_latencies.get(kind, []))
+    for group in GROUPS:
+        if group in by_group:
+            lines.append(_row(f"**{group}**", *by_group[group]))
+    everything = [pair for pairs in scores.values() for pair in pairs]
+    all_samples = [ms for samples in kind_latencies.values() for ms in samples]
+    lines.append(_row("**all**", everything, all_samples))
+    lines += ["", "| answered by | requests | p50 ms | p95 ms |", "|---|---|---|---|"]
+    for source, samples in sorted(result["latencies"].items()):
+        p50, p95 = percentile(samples, 50), percentile(samples, 95)
+        lines.append(f"| {source} | {len(samples)} | {p50:.1f} | {p95:.1f} |")
+    return lines
 
 
 def report(title: str, result: dict[str, Any]) -> None:
     print(f"\n## {title}\n")
-    print("| kind | queries | MRR@10 | nDCG@10 |\n|---|---|---|---|")
-    everything: list[tuple[float, float]] = []
-    for kind, pairs in result["scores"].items():
-        everything.extend(pairs)
-        mrr, nd = (statistics.fmean(x) for x in zip(*pairs, strict=True))
-        print(f"| {kind} | {len(pairs)} | {mrr:.3f} | {nd:.3f} |")
-    mrr, nd = (statistics.fmean(x) for x in zip(*everything, strict=True))
-    print(f"| **all** | {len(everything)} | **{mrr:.3f}** | **{nd:.3f}** |")
-    print("\n| answered by | requests | p50 ms | p95 ms |\n|---|---|---|---|")
-    for source, samples in sorted(result["latencies"].items()):
-        p50, p95 = percentile(samples, 50), percentile(samples, 95)
-        print(f"| {source} | {len(samples)} | {p50:.1f} | {p95:.1f} |")
+    print("\n".join(table(result)))
     if result["misses"]:
         print("\nNot first:\n" + "\n".join(f"- {miss}" for miss in result["misses"]))
 
 
 async def main(args: argparse.Namespace) -> None:
     url = args.database_url
+    queries = select(QUERIES, args.kinds)
     if not args.no_setup:
         await set_up(url)
     base = Settings(database_url=url, dynamodb_enabled=False, mediamesh_api_keys="bench")
     try:
-        report("PostgreSQL path (DYNAMODB_ENABLED=false)", await measure(base, args.repeat))
+        report(
+            "PostgreSQL path (DYNAMODB_ENABLED=false)", await measure(base, args.repeat, queries)
+        )
         if args.no_dynamodb:
             return
         server = dynamodb_local.start(dynamodb_local.free_port())
@@ -164,7 +240,7 @@ async def main(args: argparse.Namespace) -> None:
             await clear_outbox(url)
             report(
                 "The guide's flow (DynamoDB first, then PostgreSQL)",
-                await measure(flow, args.repeat),
+                await measure(flow, args.repeat, queries),
             )
         finally:
             server.stop()
@@ -182,4 +258,15 @@ if __name__ == "__main__":
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--no-setup", action="store_true")
     parser.add_argument("--no-dynamodb", action="store_true")
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument(
+        "--kinds",
+        help="comma-separated kinds to measure: a kind (title, described, described-heldout, "
+        "...), a pattern ('described*'), or named (every kind that is not described); "
+        "default: every kind",
+    )
+    arguments = parser.parse_args()
+    try:
+        select(QUERIES, arguments.kinds)
+    except ValueError as error:
+        parser.error(str(error))
+    asyncio.run(main(arguments))

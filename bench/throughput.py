@@ -86,9 +86,17 @@ async def _drained(url: str, within: float) -> None:
 
 async def indexing(stack: BenchStack, out: Path, documents: list[dict[str, Any]]) -> dict[str, Any]:
     """Documents/s from the first POST /v1/search/index until the outbox is drained (both
-    stores hold every document), against COPY + BatchWriteItem of the same documents."""
+    stores hold every document), against COPY + BatchWriteItem of the same documents.
+
+    The server's embedding worker is off (SEARCH_SEMANTIC_ENABLED=false; the write path is
+    the same: a write only marks its document as waiting for a vector): it would run the
+    model on the generated documents, minutes of CPU on this machine's 2 cores, during this
+    measurement and the next. The search measurement gives them vectors itself
+    (search_engines.prepare).
+    """
     port = free_port()
-    with serving(server_command("search", port), port, stack.env(), out / "index.log") as s:
+    env = stack.env(search_semantic_enabled="false")
+    with serving(server_command("search", port), port, env, out / "index.log") as s:
         started = time.perf_counter()
         await _drained(stack.database_url, 900)  # the sample films, loaded by seed.py
         warm_up = time.perf_counter() - started

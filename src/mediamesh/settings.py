@@ -116,6 +116,14 @@ class Settings(BaseSettings):
     search_candidate_limit: Annotated[int, Field(ge=100, le=10_000)] = 1000
     search_typo_fallback_below: Annotated[int, Field(ge=0, le=1000)] = 5
     search_postgres_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 2.0
+    # hybrid search (docs/SEARCH.md, "When every word finds too little"): a query of two or
+    # more words whose words together find fewer documents than this (and no title with all
+    # of them) also matches most words and by meaning; 0 turns it off
+    search_relax_below: Annotated[int, Field(ge=0, le=1000)] = 10
+    # how many nearest documents by meaning are candidates (more when filters are set: the
+    # nearest may not pass them), and the cosine below which a document is not a match
+    search_semantic_candidates: Annotated[int, Field(ge=1, le=10_000)] = 100
+    search_semantic_min_similarity: Annotated[float, Field(ge=-1, le=1)] = 0.3
     # DynamoDB query path: read budget per request (docs/SEARCH_INDEXING.md, "Read budget")
     search_dynamodb_page_size: Annotated[int, Field(ge=1, le=1000)] = 250
     search_dynamodb_max_pages: Annotated[int, Field(ge=1, le=16)] = 4
@@ -132,6 +140,20 @@ class Settings(BaseSettings):
     # how far ahead of the server clock a document's updatedAt may be before it is refused:
     # a later updatedAt would win over every update until that time (same default as events)
     search_max_clock_skew_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
+    # the embedding model (docs/SEARCH.md, "Semantic model and embedded text"): onnxruntime
+    # threads per inference (1: the server's event loop keeps a core), and the tokens of a
+    # document's text that are embedded (the rest is cut)
+    search_embedding_threads: Annotated[int, Field(ge=1, le=64)] = 1
+    search_embedding_max_tokens: Annotated[int, Field(ge=16, le=512)] = 128
+    # semantic search as a whole: off, no embedding worker runs (docs/SEARCH_INDEXING.md,
+    # "Vectors")
+    search_semantic_enabled: bool = True
+    # the embedding worker: documents per batch (each committed on its own), how often it
+    # looks for due documents without a notify (and a waiting process tries to take over),
+    # and how often each process samples the backlog gauge of /metrics
+    search_embedding_batch_size: Annotated[int, Field(ge=1, le=1000)] = 32
+    search_embedding_poll_seconds: Annotated[float, Field(gt=0, le=300)] = 1.0
+    search_embedding_stats_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 15.0
 
     # --- retention (docs/OPERATIONS.md, "Retention"): what `mediamesh maintain` and each
     # server's maintenance schedule delete ---
@@ -144,6 +166,9 @@ class Settings(BaseSettings):
     # how often each server runs maintenance (one at a time across processes); 0: never
     # (run `mediamesh maintain` from a scheduler instead)
     maintenance_interval_seconds: Annotated[float, Field(ge=0, le=7 * 86_400)] = 3600.0
+    # how often each server checks which tables changed past autovacuum's threshold since
+    # their last ANALYZE, and analyses them (app/statistics.py: autovacuum may be off); 0: never
+    statistics_interval_seconds: Annotated[float, Field(ge=0, le=3600)] = 5.0
 
     # --- resilience (docs/OPERATIONS.md, "Runbooks") ---
     # a tier's circuit breaker opens after this many consecutive failures or timeouts, and

@@ -61,6 +61,10 @@ def test_load_a_file_and_report_bad_lines(fresh_db: Settings, tmp_path: Path) ->
     assert count(url, "SELECT count(*) FROM catalog_items") == 2
     assert count(url, "SELECT count(*) FROM search_documents WHERE deleted_at IS NULL") == 2
     assert count(url, "SELECT count(DISTINCT content_id) FROM search_outbox") == 2
+    analysed = (
+        "SELECT count(*) FROM pg_class WHERE relname = ANY('{catalog_items,search_documents}')"
+    )
+    assert count(url, analysed + " AND reltuples = 2") == 2  # the load ran ANALYZE on them
 
 
 def test_load_sample_loads_every_film_once(fresh_db: Settings) -> None:

@@ -1,7 +1,8 @@
 """Fixtures of the search tests.
 
 `films`: settings for a database of its own holding the 36k vendored sample films (loaded
-once per run through the catalog loader, ~6 s), with DynamoDB off so every search is
+once per run through the catalog loader, ~6 s) with their shipped vectors and word counts,
+with DynamoDB off so every search is
 answered by the PostgreSQL path. A database of its own keeps 36k outbox rows and documents
 away from the DynamoDB tests, which share the run's main database.
 """
@@ -14,6 +15,8 @@ import httpx
 import pytest
 
 from mediamesh.catalog.loader import load_sample
+from mediamesh.search.postgres import relaxed
+from mediamesh.search.semantic.embedding import fill_known_vectors
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.migrations import migrate
@@ -30,6 +33,12 @@ async def films(stack: Stack) -> AsyncIterator[Settings]:
     pool = await postgres.create_pool(url, min_size=1, max_size=2)
     try:
         await load_sample(pool)
+        # the sample's shipped vectors, as `mediamesh load --sample` stores them: every app
+        # on this database searches by meaning at once, and no embedding worker has work
+        async with pool.acquire() as conn:
+            await fill_known_vectors(conn)
+            await conn.execute("ANALYZE search_documents")
+            await relaxed.refresh_terms(conn)
     finally:
         await pool.close()
     yield stack.settings(database_url=url, dynamodb_enabled=False)

@@ -64,4 +64,4 @@ def test_a_hit_is_built_from_any_record_of_the_document() -> None:
     for record in (row, indexed, DocumentRecord(**shared)):
         hit = SearchHit.of(record, score=1.0, highlights={"title": "Pilot"})
         assert hit == SearchHit(**shared, score=1.0, highlights={"title": "Pilot"})
-    assert [f.name for f in fields(SearchHit)] == [*shared, "score", "highlights"]
+    assert [f.name for f in fields(SearchHit)] == [*shared, "score", "highlights", "matched_by"]

@@ -162,3 +162,29 @@ async def test_suggestions_complete_prefixes_and_forgive_typos(
     assert len(await titles("the", limit=3)) == 3
     assert await titles("") == []
     assert await titles("zzqqxxj") == []
+
+
+E_T = "0489b580-03eb-5c94-988f-9d82352650da"
+GHOSTBUSTERS_1984 = "f3a940af-3bba-5a1b-8ccb-dba4ccdc2afe"
+INSIDE_OUT = "f19aa643-6fd1-58ce-b3b3-0bde3724cec9"
+ROCKY_1976 = "02dfe9a0-6515-5e5d-a99e-24ff8bcf91e6"
+
+
+@pytest.mark.parametrize(
+    ("q", "film", "within"),
+    [
+        ("a boy befriends an alien left behind on earth", E_T, 1),
+        ("emotions inside a young girl's head", INSIDE_OUT, 1),
+        ("three scientists start a ghost catching business", GHOSTBUSTERS_1984, 1),
+        ("small time boxer gets a shot at the heavyweight title", ROCKY_1976, 3),
+    ],
+)
+async def test_a_described_film_is_found_by_most_words_and_meaning(
+    films_client: httpx.AsyncClient, q: str, film: str, within: int
+) -> None:
+    """Not one of these films has every word of its description (the strict answer is
+    empty); the real model's vectors are the sample's shipped ones."""
+    body = await search(films_client, q=q)
+    assert film in ids(body)[:within]
+    hit = next(item for item in body["items"] if item["contentId"] == film)
+    assert "text" in hit["matchedBy"]

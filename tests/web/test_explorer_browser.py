@@ -304,3 +304,32 @@ async def test_estimated_counts_read_as_about(page: Page) -> None:
     )
     summary = page.locator("#results-summary")
     await expect(summary).to_contain_text(f"{len(catalog.HARBOR_TITLES)} of about 12,345 matches")
+
+
+async def test_hits_found_by_meaning_carry_a_badge(page: Page) -> None:
+    """The API's per-hit `matchedBy` ("text", "meaning"): a badge when meaning counted, none
+    for a text match alone or an answer without the field. The real answer is taken and its
+    hits marked on the way, in answer order."""
+    marks: list[list[str] | None] = [["meaning"], ["text", "meaning"], ["text"], None]
+
+    async def matched(route: Route) -> None:
+        response = await route.fetch()
+        body = await response.json()
+        for item, by in zip(body["items"], marks, strict=False):
+            item.pop("matchedBy", None)
+            if by is not None:
+                item["matchedBy"] = by
+        await route.fulfill(response=response, json=body)
+
+    await page.route(re.compile(r".*/v1/search\?.*"), matched)
+    await page.locator("#q").fill("harbor")
+    await page.locator("#q").press("Enter")
+    hits = page.locator("#result-list .result")
+    await expect(hits).to_have_count(len(catalog.HARBOR_TITLES))
+    for n, badge in enumerate(["by meaning", "text + meaning", None, None]):
+        if badge is None:
+            await expect(hits.nth(n).locator(".match-by")).to_have_count(0)
+        else:
+            await expect(hits.nth(n).locator(".match-by")).to_have_text(badge)
+    await expect(page.locator("#result-list .match-by")).to_have_count(2)
+    await page.locator("#results").screenshot(path=ARTIFACTS / "explorer-matched-by.png")

@@ -10,7 +10,7 @@ from typing import Literal
 from fastapi import Depends, FastAPI
 from starlette.types import Receive, Scope, Send
 
-from mediamesh.app import health, maintenance
+from mediamesh.app import health, maintenance, statistics
 from mediamesh.app.resources import open_resources
 from mediamesh.app.state import AppState
 from mediamesh.catalog import routes as catalog_routes
@@ -72,6 +72,7 @@ def create_app(settings: Settings, service: Service = "all", *, freeze_gc: bool 
             resources = await stack.enter_async_context(open_resources(settings, required))
             state.resources, state.breakers = resources, resources.breakers
             await stack.enter_async_context(maintenance.scheduled(settings))
+            await stack.enter_async_context(statistics.kept_fresh(settings, resources.pool))
             metrics.register_collector(lambda: observability_routes.pool_collector(resources.pool))
             breaker_metrics.register(metrics, resources.breakers)
             if service in ("discovery", "all"):

@@ -1,4 +1,5 @@
-"""Maintenance: deleting what nothing reads any more, so the database stops growing.
+"""Maintenance: deleting what nothing reads any more, so the database stops growing, and
+refreshing what is derived from the rollups on a schedule (search popularity).
 
 TASKS is the one list of steps, run in order by `mediamesh maintain` and by every server
 every MAINTENANCE_INTERVAL_SECONDS (`scheduled`). Each step belongs to the feature whose
@@ -23,10 +24,13 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from mediamesh.app import statistics
 from mediamesh.discovery import takedown_log
 from mediamesh.discovery.events import retention as engagement
 from mediamesh.errors import DependencyError, MediaMeshError
+from mediamesh.search import popularity
 from mediamesh.search.indexing import retention as search
+from mediamesh.search.postgres import relaxed
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.postgres_maintenance import try_session_lock
@@ -57,6 +61,9 @@ TASKS: tuple[Task, ...] = (
     Task("undeliverable outbox rows deleted", search.prune_undeliverable_outbox),
     Task("search tombstones deleted", search.prune_tombstones),
     Task("takedown log rows deleted", takedown_log.prune),
+    Task("search popularity rows refreshed", popularity.refresh),
+    Task("search words counted", lambda conn, settings, now: relaxed.refresh_terms(conn)),
+    Task("tables analysed", statistics.analyze_stale),  # last: after every step's writes
 )
 
 

@@ -14,6 +14,7 @@ from mediamesh.discovery.models import ListKind
 from mediamesh.discovery.stores import DiscoveryStores
 from mediamesh.errors import DynamoDBUnavailable, TableSchemaMismatch
 from mediamesh.resilience.breakers import Breakers
+from mediamesh.search.semantic.probe import QueryMeaning, for_settings
 from mediamesh.search.stores import SearchStores
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
@@ -35,6 +36,9 @@ class Resources:
     dynamodb_connection: DynamoDBConnection | None
     # one circuit breaker per tier, shared by every caller of the tier (resilience/)
     breakers: Breakers = field(default_factory=Breakers.create)
+    # the process's vector index and query embeddings (search/semantic/); None when
+    # SEARCH_SEMANTIC_ENABLED=false
+    meaning: QueryMeaning | None = None
 
     def discovery_stores(self) -> DiscoveryStores:
         lists = {ListKind.TRENDING: self.tables.trending, ListKind.POPULAR: self.tables.popular}
@@ -56,6 +60,7 @@ class Resources:
             self.dynamodb,
             self.dynamodb_connection,
             self.breakers,
+            self.meaning,
         )
 
 
@@ -86,7 +91,8 @@ async def open_resources(
             client = await stack.enter_async_context(open_client(conn))
             await _check_tables(client, conn, required_tables or tables.all())
         breakers = Breakers.from_settings(settings)
-        yield Resources(settings, pool, redis, tables, client, conn, breakers)
+        meaning = for_settings(settings)
+        yield Resources(settings, pool, redis, tables, client, conn, breakers, meaning)
 
 
 async def _check_tables(

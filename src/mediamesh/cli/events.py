@@ -11,6 +11,7 @@ from mediamesh.cli.runtime import fail, out, settings
 from mediamesh.cli.runtime import run as run_async
 from mediamesh.discovery.events import simulation_repository as repository
 from mediamesh.discovery.events.simulation import CHUNK_EVENTS, SimulationPlan
+from mediamesh.search import popularity
 from mediamesh.storage import postgres
 
 app = typer.Typer(help="Engagement events.", no_args_is_help=True)
@@ -30,12 +31,14 @@ def simulate(
 ) -> None:
     """Add EVENTS views, completes and likes on the published items.
 
-    Zipf-like popularity, more activity in recent days, a share of "buzz" on other items in
-    the last 48 h (so trending differs from popular), about 65% of events from returning
-    users (their repeated views within an hour count once). Events go straight into the raw
-    table and the rollups in chunks of 500,000, each chunk one transaction that also records
-    its progress: an interrupted run keeps the chunks done so far, and `--resume` adds
-    exactly the rest (the same events an uninterrupted run would have drawn).
+    Zipf-like popularity led by what the catalog knows (recent releases with a long
+    description, genres and cast first), more activity in recent days, a share of "buzz"
+    on new releases in the last 48 h (so trending differs from popular), about 65% of
+    events from returning users (their repeated views within an hour count once). Events
+    go straight into the raw table and the rollups in chunks of 500,000, each chunk one
+    transaction that also records its progress: an interrupted run keeps the chunks done so
+    far, and `--resume` adds exactly the rest (the same events an uninterrupted run would
+    have drawn).
     """
     cfg = settings()
 
@@ -52,6 +55,8 @@ def simulate(
                 task = progress.add_task("simulating", total=run.plan.events)
                 progress.advance(task, run.events_done)
                 items = await repository.simulate(conn, run, lambda n: progress.advance(task, n))
+            # search ranks by engagement too: without this it would wait for maintenance
+            await popularity.refresh(conn, cfg, datetime.now(UTC))
         return items, run
 
     # the chunks stored so far are kept; --resume adds exactly the rest
@@ -60,3 +65,4 @@ def simulate(
     added = plan.events - resumed
     what = f"added {added:,} events" + (f" (resumed after {resumed:,})" if resumed else "")
     out.print(f"{what} over {items:,} published items in the last {plan.days} days")
+    out.print("search popularity refreshed from the rollups")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
 import typer
 
 from mediamesh.catalog.loader import (
@@ -17,7 +18,11 @@ from mediamesh.catalog.loader import (
 from mediamesh.catalog.repository import refresh_statistics
 from mediamesh.cli.progress import progress_bar
 from mediamesh.cli.runtime import console, fail, out, run, settings
+from mediamesh.search.postgres import relaxed
+from mediamesh.search.semantic import repository as semantic_repository
+from mediamesh.search.semantic.embedding import fill_known_vectors
 from mediamesh.storage import postgres
+from mediamesh.storage.postgres_maintenance import analyze, vacuum_analyze
 
 
 def load(
@@ -44,29 +49,62 @@ def load(
     total = sum(1 for line in handle if line.strip())
     handle.seek(0)
 
-    async def go() -> tuple[int, list[str]]:
+    async def go() -> tuple[int, list[str], str | None]:
         pool = await postgres.create_pool(cfg.database_url, min_size=1, max_size=2)
         loaded: int = 0
         skipped: list[str] = []
         try:
             if if_empty and await catalog_has_items(pool):
                 out.print("the catalog already has items; nothing loaded (--if-empty)")
-                return 0, []
-            with progress_bar() as progress:
-                task = progress.add_task("loading", total=total)
-                for items, bad in batches(parse_lines(handle, skip_invalid)):
-                    loaded += await load_batch(pool, items, outbox=cfg.dynamodb_enabled)
-                    skipped.extend(bad)
-                    progress.advance(task, len(items) + len(bad))
-            await refresh_statistics(pool)
+            else:
+                with progress_bar() as progress:
+                    task = progress.add_task("loading", total=total)
+                    for items, bad in batches(parse_lines(handle, skip_invalid)):
+                        loaded += await load_batch(pool, items, outbox=cfg.dynamodb_enabled)
+                        skipped.extend(bad)
+                        progress.advance(task, len(items) + len(bad))
+                await refresh_statistics(pool)
+                async with pool.acquire() as conn:
+                    await relaxed.refresh_terms(conn)  # what relaxed search weighs words by
+            filled = None
+            if sample and cfg.search_semantic_enabled:
+                filled = await _fill_sample_vectors(pool)
         finally:
             await pool.close()
-        return loaded, skipped
+        return loaded, skipped, filled
 
     with handle:
-        loaded, skipped = run(go())
+        loaded, skipped, filled = run(go())
     for message in skipped[:20]:
         console.print(f"[yellow]skipped[/] {message}", highlight=False)
     out.print(
         f"loaded {loaded} items" + (f", skipped {len(skipped)} invalid lines" if skipped else "")
     )
+    if filled is not None:
+        out.print(filled)
+
+
+async def _fill_sample_vectors(pool: asyncpg.Pool) -> str | None:
+    """The sample's vectors ship with the code: store them now rather than leave them to a
+    server's embedding worker (the model takes ~10 minutes for the 36k films here).
+    Also after `--if-empty` found the catalog loaded: what is stored is not done again.
+    Returns what to tell (None: nothing was waiting)."""
+    async with pool.acquire() as conn:
+        waiting = await semantic_repository.backlog(conn, cap=None)
+        if not waiting:
+            return None
+        with progress_bar("documents") as progress:
+            task = progress.add_task("known vectors", total=waiting)
+            filled = await fill_known_vectors(conn, lambda r: progress.advance(task, r.read))
+        if filled.stored:
+            # without autovacuum: the queue's space back (every row went), and the planner's
+            # statistics of the new vectors (the documents were not rewritten)
+            await vacuum_analyze(conn, "search_embedding_queue")
+            await analyze(conn, "search_embeddings")
+    message = f"stored {filled.stored} known vectors of the sample films"
+    if left := waiting - filled.stored:
+        message += (
+            f"; {left} documents wait for a server's embedding worker"
+            " (or `mediamesh embeddings backfill`)"
+        )
+    return message

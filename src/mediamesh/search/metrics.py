@@ -1,6 +1,6 @@
 """The search service's metrics: the outbox (backlog, oldest pending write, as last sampled in
-the background; deliveries) and what the DynamoDB query path reads (consumed capacity per
-operation)."""
+the background; deliveries), the embedding backlog (sampled likewise) and what the DynamoDB
+query path reads (consumed capacity per operation)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,18 @@ from mediamesh.search.runtime import SearchRuntime
 
 def register(metrics: Metrics, runtime: SearchRuntime) -> None:
     metrics.register_collector(_dynamodb_search)
+    if (backlog := runtime.embedding_backlog) is not None:
+        # the last background sample, as for the outbox (semantic/backlog.py)
+        metrics.register_collector(
+            lambda: [
+                _gauge(
+                    "mediamesh_search_embedding_backlog",
+                    "Search documents waiting for a vector (until then, only their words "
+                    "find them).",
+                    backlog.latest,
+                )
+            ]
+        )
     relay, sampler = runtime.relay, runtime.outbox_stats
     if relay is None or sampler is None:
         return

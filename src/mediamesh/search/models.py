@@ -29,10 +29,23 @@ class SearchHit(DocumentRecord):
 
     score: float
     highlights: dict[str, str] = field(default_factory=dict)
+    # how it was found: "text" (its words), "meaning" (near the query's embedding), or both
+    matched_by: tuple[str, ...] = ("text",)
 
     @classmethod
-    def of(cls, document: DocumentRecord, score: float, highlights: dict[str, str]) -> SearchHit:
-        return cls(**document.document_fields(), score=score, highlights=highlights)
+    def of(
+        cls,
+        document: DocumentRecord,
+        score: float,
+        highlights: dict[str, str],
+        matched_by: tuple[str, ...] = ("text",),
+    ) -> SearchHit:
+        return cls(
+            **document.document_fields(),
+            score=score,
+            highlights=highlights,
+            matched_by=matched_by,
+        )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from mediamesh.resilience.breakers import Breakers
+from mediamesh.search.semantic.probe import QueryMeaning
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.client import DynamoDBClient, DynamoDBConnection
 from mediamesh.storage.dynamodb.tables import TableSpec
@@ -21,6 +22,8 @@ class SearchStores:
     dynamodb: DynamoDBClient | None  # None when DYNAMODB_ENABLED=false
     dynamodb_connection: DynamoDBConnection | None
     breakers: Breakers
+    # the query's nearest documents by meaning; None when SEARCH_SEMANTIC_ENABLED=false
+    meaning: QueryMeaning | None = None
 
     @property
     def dynamodb_open(self) -> bool:

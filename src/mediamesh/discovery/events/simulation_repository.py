@@ -8,18 +8,16 @@ events endpoint, so the rollups stay exactly what the raw events say.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 
 import asyncpg
 
 from mediamesh.discovery.events.repository import count_per_hour, upsert_rollups
-from mediamesh.discovery.events.simulation import SimulationPlan
+from mediamesh.discovery.events.simulation import BUZZ, STEADY, SimulationPlan
 from mediamesh.errors import InvalidInput
 from mediamesh.storage.postgres_errors import translated_errors
 
-# Two independent random orders of the published items (an episode counts as published
-# only if its program is): `steady` ranks long-term popularity, `buzz` the recent hits.
 _PREPARE = """
 CREATE TEMP TABLE IF NOT EXISTS sim_ranks (
     buzz boolean, rank integer, item_id bigint, PRIMARY KEY (buzz, rank));
@@ -30,18 +28,45 @@ CREATE TEMP TABLE IF NOT EXISTS sim_hourly (
 TRUNCATE sim_ranks, sim_chunk, sim_hourly;
 """
 
-_RANKS = """
+
+def _appeal(kind: str, first: int) -> str:
+    """ln w + noise·G of simulation.Appeal (its fields the parameters from $first on) per
+    item of `known` below; G from 52 bits of md5(seed, kind, contentId), a uniform in (0, 1)
+    turned standard Gumbel."""
+    recency, classics, detail, chars, noise = (f"${n}::float8" for n in range(first, first + 5))
+    uniform = (
+        f"((('x' || substr(md5($1 || '{kind}' || content_id), 1, 13))::bit(52)::bigint"
+        " + 0.5::float8) / 4503599627370496::float8)"
+    )
+    return (
+        f"(ln(exp(-least(age / {recency}, 700)) + {classics})"
+        f" + {detail} * ln(1 + chars / {chars}) + ln(1 + tags::float8)"
+        f" - {noise} * ln(-ln({uniform})))"
+    )
+
+
+# An order of the published items (an episode counts as published only if its program is)
+# per kind: `steady` ranks long-term popularity, `buzz` the recent hits. $1 the seed, $2 the
+# run's start (a resumed run ranks as it did), $3..$7 and $8..$12 the two kinds' Appeal.
+_RANKS = f"""
 WITH published AS (
-    SELECT c.item_id, c.content_id FROM catalog_items c
+    SELECT c.item_id, c.content_id, coalesce(c.published_at, c.created_at) AS released,
+           length(c.description) AS chars, cardinality(c.tags) AS tags
+    FROM catalog_items c
     LEFT JOIN catalog_items p ON p.content_id = c.program_id
     WHERE c.status = 'published' AND (c.program_id IS NULL OR p.status = 'published')
+),
+known AS (
+    SELECT item_id, content_id, chars, tags,
+           extract(epoch FROM greatest(newest - released, interval '0'))::float8 / 31557600 AS age
+    FROM published, (SELECT least(max(released), $2::timestamptz) AS newest FROM published) n
 )
 INSERT INTO sim_ranks (buzz, rank, item_id)
-SELECT false, row_number() OVER (ORDER BY md5($1 || 'steady' || content_id)), item_id
-FROM published
+SELECT false, row_number() OVER (ORDER BY {_appeal("steady", 3)} DESC, content_id), item_id
+FROM known
 UNION ALL
-SELECT true, row_number() OVER (ORDER BY md5($1 || 'buzz' || content_id)), item_id
-FROM published
+SELECT true, row_number() OVER (ORDER BY {_appeal("buzz", 8)} DESC, content_id), item_id
+FROM known
 """
 
 # Ranks ~ Zipf(1): floor(exp(U·ln(n+1))) puts P(rank = r) close to proportional to 1/r.
@@ -73,11 +98,12 @@ _STORE = [
 ]
 
 
-async def prepare(conn: asyncpg.Connection, seed: int) -> int:
-    """Rank the published items for this seed; returns how many there are."""
+async def prepare(conn: asyncpg.Connection, plan: SimulationPlan) -> int:
+    """Rank the published items for this plan (its seed, its start time: a resumed run ranks
+    them as it did); returns how many there are."""
     with translated_errors(doing="preparing the simulation"):
         await conn.execute(_PREPARE)
-        await conn.execute(_RANKS, str(seed))
+        await conn.execute(_RANKS, str(plan.seed), plan.now, *astuple(STEADY), *astuple(BUZZ))
         count: int = await conn.fetchval("SELECT count(*) FROM sim_ranks WHERE NOT buzz")
     return count
 
@@ -139,7 +165,7 @@ async def simulate(
     """Store the chunks of `run` not stored yet (all of a new run's), calling `on_chunk` with
     each chunk's size, then mark it finished; returns how many items are published."""
     plan = run.plan
-    items = await prepare(conn, plan.seed)
+    items = await prepare(conn, plan)
     if items == 0:
         raise InvalidInput("no published items: load a catalog first (`mediamesh load --sample`)")
     await ensure_partitions(conn, plan.start, plan.now)

@@ -11,6 +11,9 @@ hand it, and what else the query means:
 - `fuzzy`: the positive words alone, for trigram (typo-tolerant) title matching.
 - `excluded`: the `-negated` words and phrases joined with `or`, so the typo-tolerant
   matches honour exclusions too.
+- `phrases`: the positive quoted phrases, which every result must contain however it was
+  found (a relaxed or semantic match too: search/postgres/relaxed.py).
+- `has_or`: the query says `a or b`, so it is already as loose as it asked to be.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 _UNWANTED_CATEGORIES = frozenset({"Cc", "Cs"})
 _WORD = re.compile(r"[^\W_]+")
 # `-word`, `-"a phrase"`, and `- word` (websearch_to_tsquery negates that too)
+_PHRASE = re.compile(r'"[^"]*"?')
 _EXCLUSION = re.compile(r'(?:^|(?<=\s))-(?: (?=[^\s-]))?("[^"]*"?|[^\s-]\S*)')
 MIN_PREFIX_CHARS = 2  # a one-letter prefix matches a large part of any catalog
 MAX_FUZZY_CHARS = 256
@@ -36,6 +40,8 @@ class ParsedQuery:
     prefix_word: str | None
     fuzzy: str
     excluded: str
+    phrases: str = ""
+    has_or: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -67,12 +73,15 @@ def parse(raw: str) -> ParsedQuery:
     exclusions = [match.group(1) for match in _EXCLUSION.finditer(text)]
     positive = _EXCLUSION.sub(" ", text)
     fuzzy_words = [w for w in _WORD.findall(positive) if w.casefold() != "or"]
+    phrases = [_closed_quote(p) for p in _PHRASE.findall(positive) if p.strip('"').strip()]
     return ParsedQuery(
         text=text,
         head=head,
         prefix_word=prefix,
         fuzzy=" ".join(fuzzy_words)[:MAX_FUZZY_CHARS],
         excluded=" or ".join(_closed_quote(e) for e in exclusions),
+        phrases=" ".join(phrases),
+        has_or=any(w.casefold() == "or" for w in _PHRASE.sub(" ", positive).split()),
     )
 
 

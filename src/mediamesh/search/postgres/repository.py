@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -40,6 +40,8 @@ class BuiltQuery:
     tsquery: str | None  # canonical tsquery text; None when the query has no lexeme
     excluded: str | None
     fuzzy: str  # normalised words for trigram matching
+    terms: list[str] = field(default_factory=list)  # the positive words' lexemes
+    required: str | None = None  # tsquery of the positive quoted phrases (every result)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class PageRow(DocumentRecord):
     title_norm: str
     title_marked: str | None  # ts_headline output (highlight.START/STOP); None: no full text
     description_marked: str | None
+    title_hit: bool = False  # the title alone has every word of the query
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,12 @@ async def build_query(conn: asyncpg.Connection, parsed: ParsedQuery, seconds: fl
             parsed.prefix_word,
             parsed.excluded,
             parsed.fuzzy,
+            parsed.phrases,
             timeout=seconds,
         )
-    return BuiltQuery(row["tsquery"], row["excluded"], row["fuzzy"] or "")
+    return BuiltQuery(
+        row["tsquery"], row["excluded"], row["fuzzy"] or "", list(row["terms"]), row["required"]
+    )
 
 
 async def prefer_custom_plans(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 from collections.abc import Awaitable, Callable
 
@@ -30,16 +31,22 @@ from mediamesh.search.cursor import (
     fingerprint,
 )
 from mediamesh.search.models import SearchHit, SearchQuery, SearchResult, Suggestion
-from mediamesh.search.postgres import query_text
+from mediamesh.search.postgres import hybrid, query_text
 from mediamesh.search.postgres import repository as postgres_repository
+from mediamesh.search.postgres.relaxed import relaxed_query, term_weights
 from mediamesh.search.postgres.repository import BuiltQuery, Counts, PageRow, by_count
+from mediamesh.search.semantic import text as semantic_text
+from mediamesh.search.semantic.index import Neighbour
 from mediamesh.search.stores import SearchStores
+from mediamesh.settings import Settings
 from mediamesh.storage.postgres import translated_errors
 
 SUGGEST_CANDIDATES = 200
 EXACT_COUNT_LIMIT = 2_000
 SAMPLE_ROWS = 10_000
 SECOND_CONNECTION_WAIT = 0.05
+
+log = logging.getLogger(__name__)
 
 
 async def search(stores: SearchStores, query: SearchQuery) -> SearchResult:
@@ -52,53 +59,82 @@ async def search(stores: SearchStores, query: SearchQuery) -> SearchResult:
     timeout = settings.search_postgres_timeout_seconds
     parsed = query_text.parse(query.q)
     mark = fingerprint(query, parsed.text)
-    after = decode_position(query.cursor, mark) if query.cursor else None
+    hybrid_page = bool(query.cursor and query.cursor.startswith(hybrid.CURSOR_PREFIX))
+    token = query.cursor.removeprefix(hybrid.CURSOR_PREFIX) if query.cursor else None
+    after = decode_position(token, mark) if token else None
     fuzzy_below = settings.search_typo_fallback_below if parsed.typo_tolerant else 0
+    relaxable = settings.search_relax_below > 0 and not parsed.has_or and not parsed.is_empty
+    # a long query is most likely a description: its embedding starts now, beside the
+    # strict read, instead of after it
+    meaning = _meaning(stores, query) if relaxable and _words(parsed) >= SPECULATE_WORDS else None
     pool = stores.pool
-    with translated_errors(settings.database_url), postgres_repository.timed(timeout):
-        async with (
-            pool.acquire(timeout=timeout) as conn,
-            conn.transaction(isolation="repeatable_read", readonly=True),
-        ):
-            # The page does not depend on the counts: with a connection to spare, it is read
-            # on a second one, in the same snapshot, while this one counts.
-            snapshot = await postgres_repository.prefer_custom_plans(
-                conn, timeout, share=_spare_connection(pool)
-            )
-            built = None
-            if not parsed.is_empty:
-                built = await postgres_repository.build_query(conn, parsed, timeout)
-
-            async def read_page(on: asyncpg.Connection) -> list[PageRow]:
-                return await postgres_repository.fetch_page(
-                    on,
-                    built,
-                    query,
-                    fuzzy_below=fuzzy_below,
-                    candidate_limit=settings.search_candidate_limit,
-                    after=after,
-                    size=query.limit + 1,
-                    seconds=timeout,
+    try:
+        with translated_errors(settings.database_url), postgres_repository.timed(timeout):
+            async with (
+                pool.acquire(timeout=timeout) as conn,
+                conn.transaction(isolation="repeatable_read", readonly=True),
+            ):
+                # The page does not depend on the counts: with a connection to spare, it is
+                # read on a second one, in the same snapshot, while this one counts.
+                snapshot = await postgres_repository.prefer_custom_plans(
+                    conn, timeout, share=_spare_connection(pool) and not hybrid_page
                 )
+                built = None
+                if not parsed.is_empty:
+                    built = await postgres_repository.build_query(conn, parsed, timeout)
+                    if len(set(built.terms)) > TYPO_MAX_WORDS:
+                        # a description, not a mistyped title: and trigrams of a long query
+                        # cost 5-20 ms for nothing (a title's trigrams are a few)
+                        fuzzy_below = 0
 
-            counting = _counts(conn, built, query, fuzzy_below, timeout)
-            if snapshot is None:
-                (counts, exact), rows = await counting, await read_page(conn)
-            else:
-                # both run to the end (each within its timeout) before the snapshot's
-                # transaction ends; then the first failure is raised
-                counted, elsewhere = await asyncio.gather(
-                    counting,
-                    _in_snapshot(pool, snapshot, read_page, timeout),
-                    return_exceptions=True,
+                async def read_page(on: asyncpg.Connection) -> list[PageRow]:
+                    return await postgres_repository.fetch_page(
+                        on,
+                        built,
+                        query,
+                        fuzzy_below=fuzzy_below,
+                        candidate_limit=settings.search_candidate_limit,
+                        after=None if hybrid_page else after,
+                        size=query.limit + 1,
+                        seconds=timeout,
+                    )
+
+                counting = _counts(conn, built, query, fuzzy_below, timeout)
+                if hybrid_page:
+                    (counts, exact), rows = await counting, []
+                elif snapshot is None:
+                    (counts, exact), rows = await counting, await read_page(conn)
+                else:
+                    # both run to the end (each within its timeout) before the snapshot's
+                    # transaction ends; then the first failure is raised
+                    counted, elsewhere = await asyncio.gather(
+                        counting,
+                        _in_snapshot(pool, snapshot, read_page, timeout),
+                        return_exceptions=True,
+                    )
+                    if isinstance(counted, BaseException):
+                        raise counted
+                    if isinstance(elsewhere, BaseException):
+                        raise elsewhere
+                    counts, exact = counted
+                    # no connection came free in time after all: the page is read here
+                    rows = await read_page(conn) if elsewhere is None else elsewhere
+                # a hybrid cursor continues a hybrid answer; a first page goes hybrid when
+                # the strict one is too little (hybrid.wanted)
+                goes_hybrid = hybrid_page or (
+                    after is None
+                    and built is not None
+                    and hybrid.wanted(built.terms, counts.total, rows, settings.search_relax_below)
                 )
-                if isinstance(counted, BaseException):
-                    raise counted
-                if isinstance(elsewhere, BaseException):
-                    raise elsewhere
-                counts, exact = counted
-                # no connection came free in time after all: the page is read here
-                rows = await read_page(conn) if elsewhere is None else elsewhere
+                if relaxable and built is not None and goes_hybrid:
+                    if meaning is None:
+                        meaning = _meaning(stores, query)
+                    return await _hybrid(
+                        stores, conn, built, query, mark, after, counts, meaning, timeout
+                    )
+    finally:
+        if meaning is not None and not meaning.done():
+            meaning.cancel()
     page = rows[: query.limit]
     next_cursor = None
     if len(rows) > query.limit and page:
@@ -113,6 +149,95 @@ async def search(stores: SearchStores, query: SearchQuery) -> SearchResult:
         next_cursor=next_cursor,
         source="postgres",
         exact_counts=exact,
+    )
+
+
+# positive words from which a query's embedding is computed beside the strict read
+SPECULATE_WORDS = 4
+# words (stop words aside) beyond which a query gets no typo-tolerant title matches
+TYPO_MAX_WORDS = 3
+# the cosines of this many times more of the nearest documents than are matches by meaning
+# are passed along, so that a match by words is also scored by its meaning
+SCORED_NEIGHBOURS_FACTOR = 10
+
+
+def _words(parsed: query_text.ParsedQuery) -> int:
+    return len(parsed.fuzzy.split())
+
+
+def _meaning(stores: SearchStores, query: SearchQuery) -> asyncio.Task[list[Neighbour]] | None:
+    """The query's nearest documents by meaning, being computed (None: no vector index, or
+    no vector in it yet: search stays lexical)."""
+    meaning = stores.meaning
+    if meaning is None or not meaning.ready:
+        return None
+    k = _meaning_matches(stores.settings, query) * SCORED_NEIGHBOURS_FACTOR
+    task = asyncio.create_task(meaning.nearest(semantic_text.query_text(query.q), k, -1.0))
+    # a speculative one may end unread (the strict answer sufficed): its failure is not news
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return task
+
+
+def _meaning_matches(settings: Settings, query: SearchQuery) -> int:
+    """How many of the nearest documents are matches (if near enough); the nearest may not
+    pass the filters: more when there are some."""
+    filtered = any((query.content_type, query.category, query.language, query.tag))
+    return settings.search_semantic_candidates * (10 if filtered else 1)
+
+
+async def _hybrid(
+    stores: SearchStores,
+    conn: asyncpg.Connection,
+    built: BuiltQuery,
+    query: SearchQuery,
+    mark: str,
+    after: PostgresPosition | None,
+    strict: Counts,
+    meaning: asyncio.Task[list[Neighbour]] | None,
+    seconds: float,
+) -> SearchResult:
+    settings = stores.settings
+    relaxed = None
+    if len(set(built.terms)) >= 3:
+        weights = await term_weights(conn, built.terms, seconds)
+        relaxed = relaxed_query(built.terms, weights)
+    neighbours: list[Neighbour] = []
+    if meaning is not None:
+        try:
+            neighbours = await asyncio.wait_for(meaning, seconds)
+        except TimeoutError:
+            log.warning("the query's embedding took over %g s: answering by words alone", seconds)
+        except Exception:  # the model could not run: words alone still answer
+            log.exception("search by meaning failed: answering by words alone")
+    counts, rows = await hybrid.read(
+        conn,
+        built,
+        query,
+        terms=built.terms,
+        relaxed=relaxed,
+        neighbours=neighbours,
+        meaning_matches=_meaning_matches(settings, query),
+        min_similarity=settings.search_semantic_min_similarity,
+        fuzzy_used=strict.fuzzy_used,
+        candidate_limit=settings.search_candidate_limit,
+        after=after,
+        size=query.limit + 1,
+        seconds=seconds,
+    )
+    page = rows[: query.limit]
+    next_cursor = None
+    if len(rows) > query.limit and page:
+        last = page[-1]
+        position = PostgresPosition(mark, last.score, last.title_norm, last.content_id)
+        next_cursor = hybrid.CURSOR_PREFIX + encode_position(position)
+    return SearchResult(
+        query=query.q,
+        items=[_hit(row) for row in page],
+        total=counts.total,
+        facets=counts.facets,
+        next_cursor=next_cursor,
+        source="postgres",
+        exact_counts=True,
     )
 
 
@@ -220,9 +345,13 @@ async def suggest(stores: SearchStores, q: str, limit: int) -> list[Suggestion]:
 
 def _hit(row: PageRow) -> SearchHit:
     title, description = row.title_marked, row.description_marked
+    matched_by: tuple[str, ...] = ("text",)
+    if isinstance(row, hybrid.HybridRow):
+        matched_by = ("text",) * row.by_text + ("meaning",) * row.by_meaning
     return SearchHit.of(
         row,
         score=round(row.score, 6),
+        matched_by=matched_by,
         highlights={
             "title": highlight.to_html(title) if title else highlight.plain(row.title),
             "description": highlight.to_html(description)

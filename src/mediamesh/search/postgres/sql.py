@@ -20,7 +20,9 @@ SELECT nullif(CASE WHEN $3::text IS NULL THEN websearch_to_tsquery({CONFIG}, $1)
                                     websearch_to_tsquery({CONFIG}, $3))
               END::text, '') AS tsquery,
        nullif(websearch_to_tsquery({CONFIG}, $4)::text, '') AS excluded,
-       mediamesh_normalize($5) AS fuzzy
+       mediamesh_normalize($5) AS fuzzy,
+       tsvector_to_array(to_tsvector({CONFIG}, $5)) AS terms,
+       nullif(websearch_to_tsquery({CONFIG}, $6)::text, '') AS required
 """
 
 # Suggestions read the query as search does (websearch: phrases, `or`, `-exclusion`) on the
@@ -123,6 +125,13 @@ SAMPLE_MATCHES = _sampled(
 # score = 0.6 * ts_rank_cd (weights D 0.1, C 0.2, B 0.4, A 1.0; normalised to rank/(rank+1))
 #       + 0.4 * trigram similarity(title, query words)
 # $10..$12 = keyset position (score, title_norm, content_id) of the previous page's last row.
+STRICT_TIER = 1.0
+RELAXED_WEIGHT = 0.4
+MEANING_WEIGHT = 0.6
+# popularity (search/popularity.py, 0..1) adds at most this much: it orders matches that
+# score alike, never a clearly better one below a worse
+POPULARITY_WEIGHT = 0.02
+
 _SCORED = """d.content_id, d.title_norm,
            (0.6 * coalesce(ts_rank_cd(d.document, $1::tsquery, 32), 0)
                  + 0.4 * similarity(d.title_norm, $3))::float8 AS score"""
@@ -143,8 +152,13 @@ WITH candidates AS (
        AND d.title_norm %> $3 AND {_NOT_EXCLUDED} AND {_FILTERS}
      LIMIT $8)
 ),
+ranked AS (
+    SELECT c.content_id, c.title_norm,
+           (c.score + {POPULARITY_WEIGHT} * coalesce(p.popularity, 0))::float8 AS score
+    FROM candidates c LEFT JOIN search_popularity p USING (content_id)
+),
 page AS (
-    SELECT * FROM candidates
+    SELECT * FROM ranked
     WHERE $10::float8 IS NULL OR score < $10
        OR (score = $10 AND (title_norm, content_id) > ($11::text, $12::text))
     ORDER BY score DESC, title_norm, content_id
@@ -152,6 +166,8 @@ page AS (
 )
 SELECT d.content_id, d.content_type, d.title, d.description, d.category, d.language, d.tags,
        page.score, d.title_norm,
+       (to_tsvector({CONFIG}, d.title) @@ $1::tsquery
+        OR ($3 <> '' AND $9 > 0 AND d.title_norm %> $3)) AS title_hit,
        ts_headline({CONFIG}, d.title, $1::tsquery, $14) AS title_marked,
        ts_headline({CONFIG}, d.description, $1::tsquery, $15) AS description_marked
 FROM page JOIN search_documents d USING (content_id)
@@ -190,11 +206,16 @@ ORDER BY d.title_norm, d.content_id
 LIMIT $7
 """
 
+# Popularity (search/popularity.py, 0..1) orders suggestions that match about as well: it
+# moves a title by at most this much word similarity (0..1), so "termi" offers the watched
+# Terminator before Terminal, never a title that matches clearly worse.
+SUGGEST_POPULARITY_WEIGHT = 0.2
+
 # Suggestions: word-prefix matches on the title, plus trigram matches for 3+ characters
 # unless the query quotes a phrase ($6: typo-tolerant), never a document whose text matches
 # the exclusions ($5); exact title first, then titles starting with the text, then the
 # closest (whole words first), then the shortest.
-SUGGEST = """
+SUGGEST = f"""
 WITH candidates AS (
     (SELECT d.content_id FROM search_documents d
      WHERE d.deleted_at IS NULL AND to_tsvector('simple'::regconfig, d.title_norm) @@ $1::tsquery
@@ -208,8 +229,11 @@ WITH candidates AS (
 )
 SELECT d.content_id, d.title, d.content_type
 FROM candidates JOIN search_documents d USING (content_id)
+LEFT JOIN search_popularity p USING (content_id)
 ORDER BY d.title_norm = $2 DESC, starts_with(d.title_norm, $2) DESC,
-         strict_word_similarity($2, d.title_norm) DESC, word_similarity($2, d.title_norm) DESC,
+         strict_word_similarity($2, d.title_norm)
+             + {SUGGEST_POPULARITY_WEIGHT} * coalesce(p.popularity, 0) DESC,
+         word_similarity($2, d.title_norm) DESC,
          length(d.title_norm), d.title_norm, d.content_id
 LIMIT $3
 """
@@ -219,4 +243,88 @@ LIMIT $3
 LIVE_IDS = """
 SELECT content_id FROM search_documents
 WHERE content_id = ANY($1::text[]) AND deleted_at IS NULL
+"""
+
+# --- Hybrid: match most words, and by meaning (search/postgres/hybrid.py, docs/SEARCH.md) ---
+# When every word finds fewer than a page of documents, the candidates are
+#   strict:   the strict match set as above (every word, or typo-tolerant titles when $9),
+#   relaxed:  documents with at least k of the query's words ($11, relaxed.py), up to $8,
+#   semantic: the $24 nearest documents by meaning with a cosine of at least $25 (of the
+#             $15 ids and $16 cosines, nearest first, from the vector index),
+# each kept only if it passes the filters, contains the required phrases ($10) and none of
+# the exclusions ($2). Score:
+#   strict rows:  STRICT_TIER + the strict score   (named matches keep their order, on top)
+#   other rows:   RELAXED_WEIGHT * coverage + MEANING_WEIGHT * cosine
+#   (a document's cosine: from $15/$16, which reach further than the matches by meaning, so
+#   a word match is scored by its meaning too; beyond them, $26, the last cosine listed)
+#   every row:    + POPULARITY_WEIGHT * popularity (0..1): breaks near-ties only
+# coverage = sum of idf of the query words the document has / sum of idf of all ($12..$14).
+# One row: total, facets, and the page (after the $17..$19 keyset, $20 rows) as JSON.
+
+_HYBRID_KEEP = f"""{_FILTERS}
+      AND ($10::text IS NULL OR d.document @@ $10::tsquery)
+      AND {_NOT_EXCLUDED}"""
+
+HYBRID = f"""
+WITH strict AS (
+    (SELECT {_SCORED} FROM search_documents d
+     WHERE d.document @@ $1::tsquery AND {_FILTERS} LIMIT $8)
+    UNION
+    (SELECT {_SCORED} FROM search_documents d
+     WHERE $9::boolean AND $3 <> '' AND d.title_norm %> $3 AND {_NOT_EXCLUDED} AND {_FILTERS}
+     LIMIT $8)
+),
+relaxed AS (
+    SELECT d.content_id,
+           (SELECT sum(w) FROM unnest($12::text[], $13::float8[]) t(term, w)
+            WHERE d.document @@ term::tsquery) / $14::float8 AS coverage
+    FROM search_documents d
+    WHERE $11::text IS NOT NULL AND d.document @@ $11::tsquery AND {_HYBRID_KEEP}
+    LIMIT $8
+),
+nearest AS (
+    SELECT s.content_id, s.cosine, s.n <= $24 AND s.cosine >= $25 AS is_match
+    FROM unnest($15::text[], $16::float8[]) WITH ORDINALITY AS s(content_id, cosine, n)
+),
+found AS (
+    SELECT content_id, max(strict) AS strict, max(coverage) AS coverage,
+           bool_or(by_meaning) AS by_meaning
+    FROM (SELECT content_id, score AS strict, NULL::float8 AS coverage, false AS by_meaning
+          FROM strict
+          UNION ALL SELECT content_id, NULL, coverage, false FROM relaxed
+          UNION ALL SELECT content_id, NULL, NULL, true FROM nearest WHERE is_match
+         ) AS each_source
+    GROUP BY content_id
+),
+matches AS (
+    SELECT d.content_id, d.title_norm, d.content_type, d.category, d.language,
+           (CASE WHEN f.strict IS NOT NULL THEN {STRICT_TIER} + f.strict
+                 ELSE {RELAXED_WEIGHT} * coalesce(f.coverage, 0)
+                      + {MEANING_WEIGHT} * greatest(coalesce(n.cosine, $26), 0) END
+            + {POPULARITY_WEIGHT} * coalesce(p.popularity, 0))::float8 AS score,
+           f.strict IS NOT NULL OR f.coverage IS NOT NULL AS by_text,
+           f.by_meaning
+    FROM found f JOIN search_documents d USING (content_id)
+    LEFT JOIN nearest n USING (content_id)
+    LEFT JOIN search_popularity p USING (content_id)
+    WHERE f.strict IS NOT NULL OR ({_HYBRID_KEEP})
+),
+page AS (
+    SELECT * FROM matches
+    WHERE $17::float8 IS NULL OR score < $17
+       OR (score = $17 AND (title_norm, content_id) > ($18::text, $19::text))
+    ORDER BY score DESC, title_norm, content_id
+    LIMIT $20
+)
+SELECT (SELECT count(*) FROM matches) AS total, false AS fuzzy_used,
+       NULL::float4 AS catalog_rows,
+       {_FACETS},
+       (SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY r.score DESC, r.title_norm, r.content_id),
+                        '[]')
+        FROM (SELECT d.content_id, d.content_type, d.title, d.description, d.category,
+                     d.language, d.tags, page.score, d.title_norm, page.by_text,
+                     page.by_meaning,
+                     ts_headline({CONFIG}, d.title, $23::tsquery, $21) AS title_marked,
+                     ts_headline({CONFIG}, d.description, $23::tsquery, $22) AS description_marked
+              FROM page JOIN search_documents d USING (content_id)) AS r) AS rows
 """

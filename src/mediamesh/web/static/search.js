@@ -110,10 +110,24 @@ function result(item) {
       { class: "result-body" },
       el("h3", { class: "result-title" }, title),
       el("p", { class: "result-description" }, description),
-      el("p", { class: "chips" }, ...chips.map((text) => el("span", { class: "chip", text }))),
+      el("p", { class: "chips" }, matchBadge(item.matchedBy), ...chips.map((text) => el("span", { class: "chip", text }))),
     ),
     el("span", { class: "score", title: "relevance score", text: Number(item.score ?? 0).toFixed(2) }),
   );
+}
+
+/** How a hit was found, when its meaning counted (the API's matchedBy, a subset of "text"
+ * and "meaning"): "by meaning" (similar in meaning, not a text match) or "text + meaning".
+ * Nothing for a text match alone, or when the answer does not say. */
+function matchBadge(matchedBy) {
+  const by = new Set(Array.isArray(matchedBy) ? matchedBy : []);
+  if (!by.has("meaning")) return null;
+  const both = by.has("text");
+  return el("span", {
+    class: `match-by${both ? " match-by-both" : ""}`,
+    text: both ? "text + meaning" : "by meaning",
+    title: both ? "matches the words and is similar in meaning" : "found by similar meaning, not by the words",
+  });
 }
 
 function renderFacets(facets, onError) {

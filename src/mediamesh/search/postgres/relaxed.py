@@ -1,0 +1,111 @@
+"""Match most words: when requiring every word finds too little (a person describing a film
+rather than naming it uses words its text does not have), the PostgreSQL path looks for
+documents that match at least `at_least(n)` of the query's n words, and ranks them by the
+share of the query's weight they cover, each word weighing its inverse document frequency
+(a rare word like "heavyweight" says more than "time"). What OpenSearch calls
+`minimum_should_match` and Meilisearch a matching strategy; docs/SEARCH.md has the formula.
+
+Document frequencies are counted by `refresh_terms` into search_terms (migration 0020): one
+primary-key read of the query's words per relaxed search. Never counted (an empty table):
+every word weighs the same.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import asyncpg
+
+MAX_TERMS = 8  # the rarest ones; the combinations below stay small (C(8, 3) = 56)
+
+_WEIGHTS = """
+SELECT t.lexeme, t.documents,
+       (SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass) AS catalog
+FROM search_terms t WHERE t.lexeme = ANY($1::text[])
+"""
+
+# Replaces every count in one transaction (a search sees the old counts or the new ones).
+_REFRESH = """
+INSERT INTO search_terms (lexeme, documents)
+SELECT word, ndoc FROM ts_stat('SELECT document FROM search_documents WHERE deleted_at IS NULL')
+WHERE ndoc > 1
+"""
+
+
+@dataclass(frozen=True)
+class RelaxedQuery:
+    terms: list[str]  # tsquery texts of single lexemes, rarest first
+    weights: list[float]  # their idf
+    candidates: str  # tsquery: at least `at_least` of the terms
+    highlight: str  # tsquery: any of the terms
+
+    @property
+    def total_weight(self) -> float:
+        return sum(self.weights)
+
+
+async def term_weights(
+    conn: asyncpg.Connection, lexemes: list[str], seconds: float
+) -> dict[str, float]:
+    """Each lexeme's idf, ln(1 + (N - n + 0.5) / (n + 0.5)) (BM25's), for a lexeme in n of the
+    N live documents; a lexeme not counted is in at most one. Empty when nothing was counted
+    yet or the table was never analysed (N unknown): every word then weighs the same."""
+    rows = await conn.fetch(_WEIGHTS, lexemes, timeout=seconds)
+    catalog = max((float(row["catalog"]) for row in rows), default=0.0)
+    if catalog <= 0:
+        return {}
+    found = {row["lexeme"]: int(row["documents"]) for row in rows}
+    return {lexeme: idf(found.get(lexeme, 1), catalog) for lexeme in lexemes}
+
+
+def idf(documents: float, catalog: float) -> float:
+    return math.log(1 + (max(catalog - documents, 0) + 0.5) / (documents + 0.5))
+
+
+REFRESH_LOCK = 0x6D6D_7477  # "mmtw": the statistics job and maintenance may both refresh
+
+
+async def refresh_terms(conn: asyncpg.Connection) -> int:
+    """Count every lexeme's live documents again; returns how many lexemes are counted.
+    Refreshes of one database run one after the other (a transaction lock)."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", REFRESH_LOCK)
+        await conn.execute("DELETE FROM search_terms")
+        status: str = await conn.execute(_REFRESH)
+    return int(status.rsplit(" ", 1)[-1])
+
+
+def at_least(n: int) -> int:
+    """How many of n words a relaxed match needs: 2 of 3 to 6, 3 of 7 or 8."""
+    return max(2, math.ceil(n / 3))
+
+
+def relaxed_query(lexemes: list[str], weights: Mapping[str, float]) -> RelaxedQuery | None:
+    """The relaxed form of a query whose words are `lexemes` (as to_tsvector made them),
+    weighted by `weights` (idf; a missing word weighs 1); None for fewer than three (two
+    words relaxed would be either word: too broad)."""
+    unique = list(dict.fromkeys(lexemes))
+    if len(unique) < 3:
+        return None
+
+    def weight(lexeme: str) -> float:
+        return weights.get(lexeme, 1.0)
+
+    ranked = sorted(unique, key=lambda lexeme: (-weight(lexeme), lexeme))[:MAX_TERMS]
+    terms = [tsquery_term(lexeme) for lexeme in ranked]
+    need = at_least(len(terms))
+    groups = [" & ".join(group) for group in itertools.combinations(terms, need)]
+    return RelaxedQuery(
+        terms=terms,
+        weights=[weight(lexeme) for lexeme in ranked],
+        candidates=" | ".join(f"({group})" for group in groups),
+        highlight=" | ".join(terms),
+    )
+
+
+def tsquery_term(lexeme: str) -> str:
+    """A lexeme as a tsquery operand, quoted (tsquery's input syntax: '' and \\ escaped)."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"

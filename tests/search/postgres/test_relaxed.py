@@ -1,0 +1,59 @@
+"""Match most words: which words a relaxed query needs and how much each weighs. Pure."""
+
+from __future__ import annotations
+
+import math
+
+from mediamesh.search.postgres.relaxed import MAX_TERMS, at_least, idf, relaxed_query, tsquery_term
+
+CATALOG = 10_000
+
+
+def _weights(documents: dict[str, int]) -> dict[str, float]:
+    return {lexeme: idf(n, CATALOG) for lexeme, n in documents.items()}
+
+
+def test_a_rare_word_weighs_more_than_a_common_one() -> None:
+    assert idf(1, CATALOG) > idf(20, CATALOG) > idf(500, CATALOG) > idf(CATALOG, CATALOG) > 0
+    assert math.isclose(idf(20, CATALOG), math.log(1 + (CATALOG - 20 + 0.5) / 20.5))
+
+
+def test_how_many_words_a_relaxed_match_needs() -> None:
+    assert [at_least(n) for n in range(3, 9)] == [2, 2, 2, 2, 3, 3]
+
+
+def test_one_or_two_words_are_not_relaxed() -> None:
+    assert relaxed_query(["alien"], {}) is None
+    assert relaxed_query(["alien", "boy", "alien"], {}) is None  # two distinct words
+
+
+def test_the_relaxed_query_keeps_the_rarest_words_and_any_two_of_them() -> None:
+    weights = _weights({"boy": 200, "alien": 40, "earth": 60, "left": 300})
+    relaxed = relaxed_query(["boy", "alien", "earth", "left"], weights)
+    assert relaxed is not None
+    assert relaxed.terms == ["'alien'", "'earth'", "'boy'", "'left'"]  # rarest first
+    assert relaxed.weights == sorted(relaxed.weights, reverse=True)
+    assert math.isclose(relaxed.total_weight, sum(relaxed.weights))
+    groups = relaxed.candidates.split(" | ")
+    assert len(groups) == math.comb(4, 2) and "('alien' & 'earth')" in groups
+    assert relaxed.highlight == "'alien' | 'earth' | 'boy' | 'left'"
+
+
+def test_a_long_query_keeps_its_rarest_words_only() -> None:
+    words = [f"w{i}" for i in range(12)]
+    relaxed = relaxed_query(words, _weights({w: 10 * (i + 1) for i, w in enumerate(words)}))
+    assert relaxed is not None
+    assert relaxed.terms == [f"'w{i}'" for i in range(MAX_TERMS)]
+    assert len(relaxed.candidates.split(" | ")) == math.comb(MAX_TERMS, at_least(MAX_TERMS))
+
+
+def test_without_counts_every_word_weighs_the_same() -> None:
+    relaxed = relaxed_query(["c", "a", "b"], {})
+    assert relaxed is not None
+    assert relaxed.terms == ["'a'", "'b'", "'c'"] and relaxed.weights == [1.0, 1.0, 1.0]
+
+
+def test_lexemes_are_quoted_as_tsquery_operands() -> None:
+    assert tsquery_term("o'neil") == "'o''neil'"
+    assert tsquery_term("back\\slash") == "'back\\\\slash'"
+    assert tsquery_term("a & b | !c") == "'a & b | !c'"

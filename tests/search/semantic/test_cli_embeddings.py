@@ -1,0 +1,93 @@
+"""`mediamesh embeddings backfill | status` (the real command, in a subprocess): a backfill
+stopped with Ctrl-C keeps the batches it committed, and running it again finishes the rest.
+
+To stop it mid-way without racing it, the test holds a row lock on a document of the second
+batch: the command can store the first batch, never the second, until the test lets go."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+
+import asyncpg
+
+from mediamesh.search.semantic.model import MODEL_ID
+from mediamesh.settings import Settings
+from tests.cli.run import MEDIAMESH, environment, mediamesh
+from tests.conftest import Stack
+from tests.search.semantic.embedding_support import (
+    DEADLINE_SECONDS,
+    due,
+    film,
+    index,
+    own_pool,
+    stored,
+    wait_for,
+)
+
+IDS = [f"b-{n}" for n in range(6)]  # one transaction: one indexed_at, claimed in id order
+
+
+async def test_backfill_stops_on_ctrl_c_and_resumes(stack: Stack, unique: str) -> None:
+    async with own_pool(stack, unique) as (url, pool):
+        settings = stack.settings(database_url=url, dynamodb_enabled=False)
+        await index(pool, [film(cid, f"Film {cid}", f"The story of {cid}.") for cid in IDS])
+
+        async with pool.acquire() as blocker, blocker.transaction():
+            await blocker.execute(
+                "SELECT 1 FROM search_documents WHERE content_id = 'b-2' FOR UPDATE"
+            )
+            command = _start(settings, "embeddings", "backfill", "--batch-size", "2")
+            try:
+                await wait_for(lambda: _has_vectors(pool, 2), "the first batch stored")
+                command.send_signal(signal.SIGINT)
+                _, errors = await asyncio.to_thread(command.communicate, timeout=DEADLINE_SECONDS)
+            finally:
+                command.kill()
+        assert command.returncode == 130, errors
+        assert "interrupted" in errors
+        assert sorted(await stored(pool)) == IDS[:2]
+        assert await due(pool) == set(IDS[2:])
+
+        again = await asyncio.to_thread(
+            mediamesh, settings, "embeddings", "backfill", "--batch-size", "2"
+        )
+        assert again.returncode == 0, again.stderr
+        assert "stored 4 vectors (0 known, 4 from the model)" in again.stdout
+        assert sorted(await stored(pool)) == IDS
+        assert await due(pool) == set()
+
+
+async def test_status_tells_the_model_and_the_counts(stack: Stack, unique: str) -> None:
+    async with own_pool(stack, unique) as (url, pool):
+        settings = stack.settings(database_url=url, dynamodb_enabled=False)
+        await index(pool, [film(cid, cid, "") for cid in IDS[:3]])
+        before = await asyncio.to_thread(mediamesh, settings, "embeddings", "status")
+        assert before.returncode == 0, before.stderr
+        assert f"model     {MODEL_ID}" in before.stdout
+        assert "embedded  0 documents" in before.stdout
+        assert "waiting   3 documents" in before.stdout
+        assert "worker    none" in before.stdout
+
+        done = await asyncio.to_thread(mediamesh, settings, "embeddings", "backfill")
+        assert done.returncode == 0, done.stderr
+        after = await asyncio.to_thread(mediamesh, settings, "embeddings", "status")
+        assert "embedded  3 documents" in after.stdout
+        assert "waiting   0 documents" in after.stdout
+        nothing = await asyncio.to_thread(mediamesh, settings, "embeddings", "backfill")
+        assert "no document was waiting for a vector" in nothing.stdout
+
+
+def _start(settings: Settings, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [MEDIAMESH, *args],
+        env=environment(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+async def _has_vectors(pool: asyncpg.Pool, count: int) -> bool:
+    return len(await stored(pool)) >= count

@@ -1,0 +1,90 @@
+"""Search by meaning through HTTP, with the real model, on a small corpus of the test's own:
+a description finds the film it describes without sharing its words; operators and filters
+still hold for every result; a named film's answer stays the strict one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.conftest import Stack
+from tests.search.search_api import ids, search
+from tests.search.semantic.embedding_support import due, film, index, own_pool, wait_for
+from tests.support import api_client
+
+WHALE = "whale"
+CORPUS = [
+    film(
+        WHALE,
+        "The Keeper",
+        "A lonely lighthouse keeper befriends a stranded whale and helps it return to the ocean.",
+        category="Drama",
+    ),
+    film("bakers", "Rising", "Two rival bakers in Paris compete for the title of best croissant."),
+    film("hacker", "Root Access", "A hacker uncovers a conspiracy inside a bank's computers."),
+    film("war", "Trenches", "Soldiers hold a muddy front line through a long winter of shelling."),
+    film(
+        "tower",
+        "Light Tower",
+        "A documentary about old lighthouses and the engineers who built them.",
+        category="Documentary",
+    ),
+]
+DESCRIBED = "man who looks after a light tower saves a beached sea creature"
+
+
+async def _ready(client: httpx.AsyncClient, pool: Any) -> None:
+    """Every document has its vector, and this app's index holds it."""
+    await wait_for(lambda: _none_due(pool), "every document embedded")
+
+    async def found_by_meaning() -> bool:
+        body = await search(client, q=DESCRIBED)
+        return any("meaning" in item["matchedBy"] for item in body["items"])
+
+    await wait_for(found_by_meaning, "the vectors in the app's index")
+
+
+async def _none_due(pool: Any) -> bool:
+    return not await due(pool)
+
+
+async def test_a_description_finds_the_film_by_meaning(stack: Stack, unique: str) -> None:
+    async with own_pool(stack, unique) as (url, pool):
+        await index(pool, CORPUS)
+        settings = stack.settings(database_url=url, dynamodb_enabled=False)
+        async with api_client(settings, "search") as client:
+            await _ready(client, pool)
+            body = await search(client, q=DESCRIBED)
+            first = body["items"][0]
+            assert first["contentId"] == WHALE
+            assert "meaning" in first["matchedBy"]
+            assert body["total"] == len(body["items"])  # a bounded, exactly counted set
+            # the unrelated films are not near enough to be matches
+            assert not {"bakers", "hacker"} & set(ids(body))
+
+
+async def test_operators_and_filters_hold_for_matches_by_meaning(stack: Stack, unique: str) -> None:
+    async with own_pool(stack, unique) as (url, pool):
+        await index(pool, CORPUS)
+        settings = stack.settings(database_url=url, dynamodb_enabled=False)
+        async with api_client(settings, "search") as client:
+            await _ready(client, pool)
+            excluded = await search(client, q=f"{DESCRIBED} -whale")
+            assert WHALE not in ids(excluded)
+            phrase = await search(client, q=f'{DESCRIBED} "croissant"')
+            assert ids(phrase) in ([], ["bakers"])  # only what has the phrase, if anything
+            filtered = await search(client, q=DESCRIBED, category="Documentary")
+            assert WHALE not in ids(filtered)
+            assert set(ids(filtered)) <= {"tower"}
+
+
+async def test_a_named_film_keeps_its_strict_answer(stack: Stack, unique: str) -> None:
+    async with own_pool(stack, unique) as (url, pool):
+        await index(pool, CORPUS)
+        settings = stack.settings(database_url=url, dynamodb_enabled=False)
+        async with api_client(settings, "search") as client:
+            await _ready(client, pool)
+            body = await search(client, q="light tower")
+            assert ids(body) == ["tower"]  # its title has every word: no relaxation, no vectors
+            assert body["items"][0]["matchedBy"] == ["text"]
