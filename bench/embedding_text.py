@@ -11,7 +11,9 @@ with `embed_query(query_text(q))` (and once raw), and films are ranked by cosine
 lexical match, no popularity — so the table says what the text alone is worth to semantic
 retrieval. Query sets: "described" (bench/search_labels.py, kind described: the tuning set;
 held-out kinds are never read here), "own described" (OWN_DESCRIBED below, written from the
-plots for this script) and "plot words" (kind plot of search_labels.py).
+plots for this script), "plot words" (kind plot) and "titles" (kind title: what a text
+without the title gives up). With --shipped: the same ranking with the shipped int8 sample
+vectors (known_vectors), and their cosine to the fresh float vectors.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ CACHE = Path(__file__).parent / "results" / "embedding_cache"
 DISTRACTORS = 4000
 SEED = 13
 K = 10
-DEFAULT_MAX_TOKENS = Settings().search_embedding_max_tokens
+DEFAULT_MAX_TOKENS: int = Settings.model_fields["search_embedding_max_tokens"].default
 OTHER_MAX_TOKENS = tuple(n for n in (128, 256) if n != DEFAULT_MAX_TOKENS)
 
 # Described the way a person would, from the films' plots (not copied from them).

