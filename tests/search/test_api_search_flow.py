@@ -235,3 +235,27 @@ async def test_postgres_counts_over_the_read_budget_mark_scopes_too_large() -> N
     ):
         await service.search(resources, tried, NOW, dyn.dynamodb, pg.postgres)
     assert len(dyn.calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("q", "titles", "answers"),
+    [
+        # two words finding too little, no title with both: PostgreSQL relaxes and adds
+        # matches by meaning, which DynamoDB's word sets cannot
+        ("haunted lighthouse", ["The Keeper", "Night Watch"], "postgres"),
+        # a title with every word: a named film, the strict answer stands
+        ("haunted lighthouse", ["The Haunted Lighthouse"], "dynamodb"),
+        ("jaws", ["Something"], "dynamodb"),  # one word: nothing to relax
+    ],
+)
+async def test_too_few_words_matched_means_postgres_answers(
+    q: str, titles: list[str], answers: str
+) -> None:
+    found = [dataclasses.replace(HIT, content_id=f"c{i}", title=t) for i, t in enumerate(titles)]
+    dyn, pg = Path("dynamodb", found), Path("postgres", [HIT])
+    result = await _run(SearchQuery(q=q), dyn, pg)
+    assert result.source == answers and len(dyn.calls) == 1
+    off = await _run(
+        SearchQuery(q=q), Path("dynamodb", found), Path("postgres", [HIT]), search_relax_below=0
+    )
+    assert off.source == "dynamodb"  # relaxation off: DynamoDB's whole answer stands

@@ -4,9 +4,14 @@ otherwise or when DynamoDB finds nothing, fails or is slow.
     query, no cursor ─┬─ DYNAMODB_ENABLED, client open, 0 < len(q) < SEARCH_DYNAMODB_MAX_QUERY_LENGTH,
                       │  plain words only (no quotes, -exclusion, or)
                       │     └─ DynamoDB path ── complete with items? ── yes → source "dynamodb"
-                      │                          └─ no / DynamoDBError / timeout ─┐
+                      │                          └─ no / too few to be the whole answer* /
+                      │                             DynamoDBError / timeout ──────┐
                       └─ otherwise (long, empty or with operators) ───────────────┴→ PostgreSQL
     query, cursor ───── the path the cursor names (cursor.py), and only that one
+
+* two or more words finding fewer than SEARCH_RELAX_BELOW documents, none of them with all
+the words in its title: PostgreSQL would also match most of the words and by meaning
+(postgres/hybrid.py), so it answers.
 
 One meaning on both paths: a query with operators (`"phrase"`, `-word`, `or`) goes to
 PostgreSQL, whose `websearch_to_tsquery` defines them (dynamodb/plan.py `answerable` says
@@ -43,7 +48,7 @@ from datetime import datetime
 
 from mediamesh.errors import DynamoDBError, InvalidInput, PostgresUnavailable
 from mediamesh.resilience.guards import dynamodb_read, postgres_read
-from mediamesh.search import cursor
+from mediamesh.search import cursor, words
 from mediamesh.search.dynamodb import search as dynamodb_search
 from mediamesh.search.dynamodb.plan import answerable
 from mediamesh.search.models import SearchQuery, SearchResult, Suggestion
@@ -124,7 +129,8 @@ async def search(
     partial: SearchResult | None = None
     if short and not skipped:
         partial = await _dynamodb_answer(stores, query, from_dynamodb)
-        if partial is not None and partial.items and partial.complete:
+        whole = partial is not None and partial.items and partial.complete
+        if whole and partial is not None and not _may_relax(stores, text, partial):
             return _answer(query, partial)
     try:
         answer = await from_postgres(query)
@@ -138,6 +144,18 @@ async def search(
     if stores.dynamodb_open:
         scopes.learn(stores, query, answer)
     return _answer(query, answer)
+
+
+def _may_relax(stores: SearchStores, text: str, found: SearchResult) -> bool:
+    """Whether PostgreSQL might answer differently: every word found too little and no title
+    has them all (a named film keeps the strict answer there too); on PostgreSQL such a query
+    also matches most words and by meaning (postgres/hybrid.py), which the word-set index
+    cannot, so PostgreSQL answers and a query means one thing on both paths."""
+    below = stores.settings.search_relax_below
+    asked = set(words.query_words(text))
+    if below <= 0 or found.total >= below or len(asked) < 2:
+        return False
+    return not any(asked <= set(words.words(hit.title)) for hit in found.items)
 
 
 async def suggest(
