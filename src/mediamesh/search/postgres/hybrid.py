@@ -13,6 +13,7 @@ never switches between strict and hybrid ranking.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,7 @@ from mediamesh.search.postgres.repository import (
     BuiltQuery,
     Counts,
     PageRow,
-    by_count,
+    counts_of,
     timed,
 )
 from mediamesh.search.semantic.index import Neighbour
@@ -100,13 +101,5 @@ async def read(
             neighbours[-1].similarity if neighbours else 0.0,
             timeout=seconds,
         )
-    facets = {
-        name: by_count(orjson.loads(row[column]) if row[column] else {})
-        for name, column in (
-            ("contentType", "content_type"),
-            ("category", "category"),
-            ("language", "language"),
-        )
-    }
-    counts = Counts(row["total"], fuzzy_used, facets)
+    counts = dataclasses.replace(counts_of(row), fuzzy_used=fuzzy_used)
     return counts, [HybridRow(**item) for item in orjson.loads(row["rows"])]

@@ -170,10 +170,12 @@ async def _counted(
 ) -> Counts:
     with timed(seconds):
         row = await conn.fetchrow(statement, *args, timeout=seconds)
-    return _counts(row)
+    return counts_of(row)
 
 
-def _counts(row: asyncpg.Record) -> Counts:
+def counts_of(row: asyncpg.Record) -> Counts:
+    """The counts of a statement's row (total, fuzzy_used, catalog_rows and the facets'
+    JSON columns, as sql.py's counting statements name them)."""
     facets = {
         name: by_count(orjson.loads(row[column]) if row[column] else {})
         for name, column in zip(FACETS, ("content_type", "category", "language"), strict=True)

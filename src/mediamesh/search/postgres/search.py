@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 
@@ -135,21 +135,7 @@ async def search(stores: SearchStores, query: SearchQuery) -> SearchResult:
     finally:
         if meaning is not None and not meaning.done():
             meaning.cancel()
-    page = rows[: query.limit]
-    next_cursor = None
-    if len(rows) > query.limit and page:
-        last = page[-1]
-        position = PostgresPosition(mark, last.score, last.title_norm, last.content_id)
-        next_cursor = encode_position(position)
-    return SearchResult(
-        query=query.q,
-        items=[_hit(row) for row in page],
-        total=counts.total,
-        facets=counts.facets,
-        next_cursor=next_cursor,
-        source="postgres",
-        exact_counts=exact,
-    )
+    return _result(query, rows, mark, counts, exact=exact)
 
 
 # positive words from which a query's embedding is computed beside the strict read
@@ -224,12 +210,26 @@ async def _hybrid(
         size=query.limit + 1,
         seconds=seconds,
     )
+    return _result(query, rows, mark, counts, exact=True, cursor_prefix=hybrid.CURSOR_PREFIX)
+
+
+def _result(
+    query: SearchQuery,
+    rows: Sequence[PageRow],
+    mark: str,
+    counts: Counts,
+    *,
+    exact: bool,
+    cursor_prefix: str = "",
+) -> SearchResult:
+    """The answer: the first `query.limit` rows (one more was read to know whether a next
+    page exists, and its cursor is the last row's keyset position)."""
     page = rows[: query.limit]
     next_cursor = None
     if len(rows) > query.limit and page:
         last = page[-1]
         position = PostgresPosition(mark, last.score, last.title_norm, last.content_id)
-        next_cursor = hybrid.CURSOR_PREFIX + encode_position(position)
+        next_cursor = cursor_prefix + encode_position(position)
     return SearchResult(
         query=query.q,
         items=[_hit(row) for row in page],
@@ -237,7 +237,7 @@ async def _hybrid(
         facets=counts.facets,
         next_cursor=next_cursor,
         source="postgres",
-        exact_counts=True,
+        exact_counts=exact,
     )
 
 
