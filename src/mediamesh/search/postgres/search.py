@@ -1,5 +1,8 @@
 """The PostgreSQL query path: full-text search and suggestions (docs/SEARCH.md).
 
+When every word of a query finds too little and no title has them all, the answer is the
+hybrid one instead (hybrid.py: most words, and by meaning), with cursors of its own.
+
 `search` reads the match set's total and facets and one page of it in a single read-only
 REPEATABLE READ snapshot, so the counts and the page agree: at the same time on two pooled
 connections when the pool has one to spare (the second joins the first's exported
