@@ -17,9 +17,9 @@ from fastapi import Request
 from mediamesh.http.app_state import app_attribute
 from mediamesh.search.dynamodb.index_store import SearchIndexWriter
 from mediamesh.search.indexing.outbox import OutboxRelay, RelayPolicy
-from mediamesh.search.indexing.outbox_stats import OutboxStatsSampler
+from mediamesh.search.indexing.outbox_stats import OutboxStatsSampler, outbox_stats_sampler
 from mediamesh.search.semantic import repository as semantic_repository
-from mediamesh.search.semantic.backlog import BacklogSampler
+from mediamesh.search.semantic.backlog import BacklogSampler, backlog_sampler
 from mediamesh.search.semantic.index import keep_fresh
 from mediamesh.search.semantic.model import Vectors, embedder
 from mediamesh.search.semantic.worker import EmbeddingWorker, WorkerPolicy
@@ -106,7 +106,7 @@ async def _outbox_relay(
     async with open_client(conn) as client:
         relay = relay_for(stores, client, conn)
         assert relay is not None
-        sampler = OutboxStatsSampler(
+        sampler = outbox_stats_sampler(
             relay.stats, stores.settings.search_outbox_stats_interval_seconds
         )
         async with _background(
@@ -124,7 +124,7 @@ async def _embedding_worker(
         yield None, None
         return
     worker = EmbeddingWorker(settings.database_url, WorkerPolicy.from_settings(settings))
-    backlog = BacklogSampler(stores.pool, settings.search_embedding_stats_interval_seconds)
+    backlog = backlog_sampler(stores.pool, settings.search_embedding_stats_interval_seconds)
     async with _background(
         {"search-embedding-worker": worker.run(), "search-embedding-backlog": backlog.run()}
     ):

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from mediamesh.resilience import backoff
+from mediamesh.resilience.periodic import woken_or_after
 from mediamesh.search.dynamodb.index_store import SearchIndexWriter, WriteOutcome
 from mediamesh.search.indexing import outbox_repository
 from mediamesh.search.indexing.outbox_repository import Failure, OutboxStats
@@ -159,11 +160,7 @@ class OutboxRelay:
             return WriteOutcome(failed=dict.fromkeys(content_ids, why))
 
     async def _idle(self) -> None:
-        try:
-            async with asyncio.timeout(self.policy.poll_seconds):
-                await self._wake.wait()
-        except TimeoutError:
-            pass
+        await woken_or_after(self._wake, self.policy.poll_seconds)
 
     def _retry_delay(self, attempt: int) -> float:
         policy = self.policy

@@ -9,37 +9,17 @@ query bounded by `outbox_repository.STATS_ROW_CAP` rows (read by the primary key
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
+from mediamesh.resilience.periodic import Sampler
 from mediamesh.search.indexing.outbox_repository import OutboxStats
 
-log = logging.getLogger(__name__)
+OutboxStatsSampler = Sampler[OutboxStats]
 
 
-@dataclass
-class OutboxStatsSampler:
-    """`latest` is the last sample (all zeros until the first one); `samples` counts them."""
-
-    read: Callable[[], Awaitable[OutboxStats]]
-    interval_seconds: float
-    latest: OutboxStats = field(default_factory=lambda: OutboxStats(0, 0, 0, 0.0), init=False)
-    samples: int = field(default=0, init=False)
-
-    async def sample(self) -> OutboxStats:
-        """Read the figures now and keep them; raises what `read` raises."""
-        self.latest = await self.read()
-        self.samples += 1
-        return self.latest
-
-    async def run(self) -> None:
-        """Sample at once, then every interval, until cancelled. A failed sample (PostgreSQL
-        down) is logged and leaves the last figures in place."""
-        while True:
-            try:
-                await self.sample()
-            except Exception as exc:  # a background loop must outlive any one failure
-                log.warning("search outbox stats: sampling failed: %s", exc)
-            await asyncio.sleep(self.interval_seconds)
+def outbox_stats_sampler(
+    read: Callable[[], Awaitable[OutboxStats]], interval_seconds: float
+) -> OutboxStatsSampler:
+    """The outbox's figures read by `read` every `interval_seconds` (all zeros until the
+    first sample)."""
+    return Sampler("search outbox stats", read, interval_seconds, OutboxStats(0, 0, 0, 0.0))

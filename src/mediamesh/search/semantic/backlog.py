@@ -9,39 +9,19 @@ repository.BACKLOG_COUNT_CAP (read from the queue of due documents).
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from dataclasses import dataclass, field
-
 import asyncpg
 
+from mediamesh.resilience.periodic import Sampler
 from mediamesh.search.semantic import repository
 
-log = logging.getLogger(__name__)
+BacklogSampler = Sampler[int]
 
 
-@dataclass
-class BacklogSampler:
-    """`latest` is the last sample (0 until the first one); `samples` counts them."""
+def backlog_sampler(pool: asyncpg.Pool, interval_seconds: float) -> BacklogSampler:
+    """The backlog counted on `pool` every `interval_seconds` (0 until the first sample)."""
 
-    pool: asyncpg.Pool
-    interval_seconds: float
-    latest: int = field(default=0, init=False)
-    samples: int = field(default=0, init=False)
+    async def count() -> int:
+        async with pool.acquire() as conn:
+            return await repository.backlog(conn)
 
-    async def sample(self) -> int:
-        """Count now and keep the figure; raises what PostgreSQL raises."""
-        async with self.pool.acquire() as conn:
-            self.latest = await repository.backlog(conn)
-        self.samples += 1
-        return self.latest
-
-    async def run(self) -> None:
-        """Sample at once, then every interval, until cancelled. A failed sample is logged
-        and leaves the last figure in place."""
-        while True:
-            try:
-                await self.sample()
-            except Exception as exc:  # a background loop must outlive any one failure
-                log.warning("embedding backlog: sampling failed: %s", exc)
-            await asyncio.sleep(self.interval_seconds)
+    return Sampler("embedding backlog", count, interval_seconds, 0)

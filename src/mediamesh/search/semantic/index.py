@@ -16,16 +16,13 @@ a candidate slot.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from mediamesh.resilience.periodic import repeat
 from mediamesh.search.semantic.model import DIMENSIONS
-
-log = logging.getLogger(__name__)
 
 # Reads vectors written after a seq: (ids, (n, DIMENSIONS) float32 rows, highest seq read).
 VectorReader = Callable[[int, int], Awaitable[tuple[list[str], np.ndarray, int]]]
@@ -108,9 +105,4 @@ class VectorIndex:
 async def keep_fresh(index: VectorIndex, read: VectorReader, every: float) -> None:
     """Refresh `index` every `every` seconds until cancelled; a failed read is retried at the
     next tick (the index only lags: search stays lexical for what it does not hold yet)."""
-    while True:
-        try:
-            await index.refresh(read)
-        except Exception as exc:
-            log.warning("vector index refresh failed, retrying: %r", exc)
-        await asyncio.sleep(every)
+    await repeat(lambda: index.refresh(read), every, "vector index refresh")

@@ -22,6 +22,7 @@ import asyncpg
 
 from mediamesh.errors import DependencyError
 from mediamesh.resilience import backoff
+from mediamesh.resilience.periodic import woken_or_after
 from mediamesh.search.semantic import repository
 from mediamesh.search.semantic.embedding import BatchReport, Embed, embed_due, embed_in_thread
 from mediamesh.settings import Settings
@@ -108,11 +109,7 @@ class EmbeddingWorker:
                 await self._idle()
 
     async def _idle(self) -> None:
-        try:
-            async with asyncio.timeout(self.policy.poll_seconds):
-                await self._wake.wait()
-        except TimeoutError:
-            pass
+        await woken_or_after(self._wake, self.policy.poll_seconds)
 
     def _count(self, report: BatchReport) -> None:
         self.counters.batches += 1
