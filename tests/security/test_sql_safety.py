@@ -54,9 +54,6 @@ def _built_from_variables(statement: ast.expr) -> bool:
 REVIEWED = {
     ("storage/postgres.py", "ensure_database"): "database name from DATABASE_URL, quoted",
     ("storage/postgres.py", "drop_database"): "database name from DATABASE_URL, quoted",
-    # SET TRANSACTION SNAPSHOT takes no bind parameter; the name is pg_export_snapshot()'s
-    # answer on our own other connection, checked to be hex digits and dashes first
-    ("search/postgres/repository.py", "join_snapshot"): "snapshot name from PostgreSQL, checked",
     # DDL and VACUUM take no bind parameters: the names are PostgreSQL's own (regclass::text,
     # quoted by it) or constants of our own
     ("discovery/events/retention_repository.py", "drop_partitions_before"): "pg_inherits name",

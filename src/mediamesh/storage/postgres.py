@@ -26,10 +26,31 @@ __all__ = [
 CONNECT_TIMEOUT_SECONDS = 5.0
 COMMAND_TIMEOUT_SECONDS = 30.0
 
+# Session settings of every pooled connection:
+# - custom plans: each statement is planned for its parameters. asyncpg prepares a statement
+#   once per connection, and after five runs PostgreSQL may switch to a generic plan, which
+#   cannot drop the `$n IS NULL OR ...` of an unused filter, fold a tsquery built from the
+#   parameters (search/postgres/sql.py), nor see how common a searched word is (a LIMIT over
+#   a sequential scan is quick for "film", a full table scan for a word of three titles);
+# - sequential scans from the table's first page: a synchronised scan starts where the last
+#   scan of the table stopped, so a capped count or a LIMITed candidate tier would read
+#   another subset on each page of the same query.
+SESSION_SETTINGS = {"plan_cache_mode": "force_custom_plan", "synchronize_seqscans": "off"}
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What a connection goes through when it returns to the pool, besides asyncpg's own
+    rollback of a transaction left open: nothing. asyncpg's default also runs a reset query
+    (RESET ALL, UNLISTEN *, CLOSE ALL, unlock all advisory locks), one more round trip per
+    request; no code here leaves such state on a pooled connection: session locks are
+    released by whoever took them (postgres_maintenance.try_session_lock), and LISTEN, the
+    embedding worker's lock and session settings live on connections of their own."""
+
 
 async def create_pool(url: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """A pool whose every connection failure is PostgresUnavailable (TranslatingPool).
-    Built like asyncpg.create_pool builds its own, with the same defaults."""
+    Built like asyncpg.create_pool builds its own, with the same defaults, but for the
+    session settings and the reset on release (SESSION_SETTINGS, _keep_session)."""
     with translated_errors(url):
         pool: asyncpg.Pool = await TranslatingPool(
             url,
@@ -42,6 +63,8 @@ async def create_pool(url: str, min_size: int = 1, max_size: int = 10) -> asyncp
             record_class=asyncpg.Record,
             timeout=CONNECT_TIMEOUT_SECONDS,
             command_timeout=COMMAND_TIMEOUT_SECONDS,
+            server_settings=SESSION_SETTINGS,
+            reset=_keep_session,
         )
         return pool
 

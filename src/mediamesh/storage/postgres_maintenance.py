@@ -20,16 +20,23 @@ VACUUM_TIMEOUT_SECONDS = 600.0
 @asynccontextmanager
 async def try_session_lock(conn: asyncpg.Connection, key: int) -> AsyncIterator[bool]:
     """Try the session-level advisory lock `key` on `conn` without waiting; yields whether
-    this session holds it, and releases it on exit. A lock held by a session that dies is
-    released by PostgreSQL, so a crashed holder never blocks the next run."""
+    this session holds it, and releases it on exit (or closes the connection, when releasing
+    fails). A lock held by a session that dies is released by PostgreSQL, so a crashed holder
+    never blocks the next run."""
     with translated_errors(doing="taking the maintenance lock"):
         held = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", key))
     try:
         yield held
     finally:
         if held and not conn.is_closed():
-            with translated_errors(doing="releasing the maintenance lock"):
-                await conn.execute("SELECT pg_advisory_unlock($1)", key)
+            try:
+                with translated_errors(doing="releasing the maintenance lock"):
+                    await conn.execute("SELECT pg_advisory_unlock($1)", key)
+            except BaseException:
+                # a pooled connection goes back as it is (storage/postgres.py): one that may
+                # still hold the lock is closed instead, which releases it
+                conn.terminate()
+                raise
 
 
 async def vacuum_analyze(conn: asyncpg.Connection, table: str) -> None:

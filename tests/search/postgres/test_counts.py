@@ -108,7 +108,14 @@ def test_the_estimate_keeps_every_value_seen_and_scales_the_sample() -> None:
 
 @pytest.mark.parametrize(
     ("rows", "percent"),
-    [(None, 100.0), (-1.0, 100.0), (9_000.0, 100.0), (80_000.0, 12.5), (100_000.0, 6.25)],
+    [
+        (None, 100.0),
+        (-1.0, 100.0),
+        (2_400.0, 100.0),
+        (9_000.0, 25.0),
+        (80_000.0, 3.125),
+        (100_000.0, 1.5625),
+    ],
 )
 def test_the_sample_holds_about_sample_rows(rows: float | None, percent: float) -> None:
     assert postgres_search.sample_percent(rows) == pytest.approx(percent)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from typing import Any, cast
+
 import asyncpg
 import pytest
 
@@ -75,3 +78,43 @@ async def test_the_tsquery_postgres_builds(
     finally:
         await conn.close()
     assert (built.tsquery, built.excluded) == (tsquery, excluded)
+
+
+class CountingConnection:
+    """A connection that counts the statements it is asked to run."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.statements = 0
+
+    async def fetchrow(self, *args: Any, **kwargs: Any) -> Any:
+        self.statements += 1
+        return await self.conn.fetchrow(*args, **kwargs)
+
+
+async def test_a_built_query_is_reused_and_the_oldest_is_dropped(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building is a pure function of the parsed parts: a process runs the statement once
+    per query (none for a query seen before) and keeps at most BUILT_CACHED of them."""
+    monkeypatch.setattr(postgres_repository, "BUILT_CACHED", 2)
+    monkeypatch.setattr(postgres_repository, "_built", OrderedDict())
+    raw = await asyncpg.connect(stack.database_url)
+    counting = CountingConnection(raw)
+    conn = cast(asyncpg.Connection, counting)
+
+    async def build(text: str) -> postgres_repository.BuiltQuery:
+        return await postgres_repository.build_query(conn, parse(text), 2.0)
+
+    try:
+        first = await build("happy feet")
+        assert first.tsquery == "'happi' & 'feet':*"
+        assert await build("happy feet") == first
+        assert counting.statements == 1
+        await build("jaws")
+        await build("alien")  # the third one: "happy feet", the oldest, is dropped
+        assert counting.statements == 3
+        assert await build("happy feet") == first
+        assert counting.statements == 4
+    finally:
+        await raw.close()

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
-import orjson
 
 from mediamesh.search import highlight
 from mediamesh.search.cursor import PostgresPosition
@@ -30,6 +28,8 @@ from mediamesh.search.postgres.repository import (
     Counts,
     PageRow,
     counts_of,
+    keyset,
+    page_rows,
     timed,
 )
 from mediamesh.search.semantic.index import Neighbour
@@ -68,9 +68,6 @@ async def read(
     `neighbours`: the nearest documents by meaning, nearest first; the first
     `meaning_matches` of them with a cosine of at least `min_similarity` are matches, and
     every candidate's meaning is scored by its cosine among them."""
-    keyset: tuple[Any, ...] = (
-        (after.score, after.title_norm, after.content_id) if after else (None, None, None)
-    )
     marks = relaxed.highlight if relaxed else " | ".join(tsquery_term(t) for t in terms)
     with timed(seconds):
         row = await conn.fetchrow(
@@ -91,7 +88,7 @@ async def read(
             relaxed.total_weight if relaxed else 1.0,
             [n.content_id for n in neighbours],
             [n.similarity for n in neighbours],
-            *keyset,
+            *keyset(after),
             size,
             highlight.TITLE_OPTIONS,
             highlight.DESCRIPTION_OPTIONS,
@@ -102,4 +99,4 @@ async def read(
             timeout=seconds,
         )
     counts = dataclasses.replace(counts_of(row), fuzzy_used=fuzzy_used)
-    return counts, [HybridRow(**item) for item in orjson.loads(row["rows"])]
+    return counts, page_rows(row, HybridRow)

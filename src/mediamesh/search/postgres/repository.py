@@ -6,11 +6,11 @@ PostgresUnavailable (HTTP 503), never a driver exception.
 
 from __future__ import annotations
 
-import re
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import orjson
@@ -24,15 +24,6 @@ from mediamesh.search.postgres import sql
 from mediamesh.search.postgres.query_text import ParsedQuery
 
 FACETS = ("contentType", "category", "language")
-# Custom plans (prefer_custom_plans), and sequential scans from the table's first page: a
-# synchronised scan starts where the last scan of the table stopped, so a capped count or a
-# LIMITed candidate tier would read another subset on each page of the same query.
-_SETTINGS = (("plan_cache_mode", "force_custom_plan"), ("synchronize_seqscans", "off"))
-_CUSTOM_PLANS = "; ".join(f"SET LOCAL {name} = {value}" for name, value in _SETTINGS)
-_EXPORT = "SELECT pg_export_snapshot(), " + ", ".join(
-    f"set_config('{name}', '{value}', true)" for name, value in _SETTINGS
-)
-_SNAPSHOT_NAME = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)*")
 
 
 @dataclass(frozen=True)
@@ -46,7 +37,7 @@ class BuiltQuery:
 
 @dataclass(frozen=True)
 class PageRow(DocumentRecord):
-    """A row of sql.PAGE / sql.BROWSE_PAGE: the document, then its rank and highlights."""
+    """A row of a page (sql.SEARCH, sql.BROWSE): the document, then its rank and highlights."""
 
     score: float  # exact: a keyset position compares it for equality
     title_norm: str
@@ -82,67 +73,37 @@ def _filters(query: SearchQuery) -> tuple[str | None, ...]:
     return (query.content_type, query.category, query.language, query.tag)
 
 
+# Built queries by their parsed parts: building one is a pure function of the text and the
+# schema's text search configuration, and a search box sees the same queries again and again
+BUILT_CACHED = 4_096
+_built: OrderedDict[tuple[str | None, ...], BuiltQuery] = OrderedDict()
+
+
 async def build_query(conn: asyncpg.Connection, parsed: ParsedQuery, seconds: float) -> BuiltQuery:
+    """The query's tsqueries (sql.BUILD_SEARCH), from this process's cache when it has built
+    the same parts before (the configuration changes only with a migration, which the
+    servers of a version share)."""
+    parts = (
+        parsed.text,
+        parsed.head,
+        parsed.prefix_word,
+        parsed.excluded,
+        parsed.fuzzy,
+        parsed.phrases,
+    )
+    found = _built.get(parts)
+    if found is not None:
+        _built.move_to_end(parts)
+        return found
     with timed(seconds):
-        row = await conn.fetchrow(
-            sql.BUILD_SEARCH,
-            parsed.text,
-            parsed.head,
-            parsed.prefix_word,
-            parsed.excluded,
-            parsed.fuzzy,
-            parsed.phrases,
-            timeout=seconds,
-        )
-    return BuiltQuery(
+        row = await conn.fetchrow(sql.BUILD_SEARCH, *parts, timeout=seconds)
+    built = BuiltQuery(
         row["tsquery"], row["excluded"], row["fuzzy"] or "", list(row["terms"]), row["required"]
     )
-
-
-async def prefer_custom_plans(
-    conn: asyncpg.Connection, seconds: float, *, share: bool = False
-) -> str | None:
-    """Plan each statement for its parameters, for the rest of the transaction; with `share`,
-    also export the transaction's snapshot and return its name (for `join_snapshot`).
-
-    The statements are prepared once per connection (asyncpg's cache), and after five runs
-    PostgreSQL may switch to a generic plan, which cannot drop the `$n IS NULL OR ...` of an
-    unused filter nor see how common the searched words are (a LIMIT over a sequential
-    scan is quick for "film", a full table scan for a word that matches three titles).
-    """
-    with timed(seconds):
-        if not share:
-            await conn.execute(_CUSTOM_PLANS, timeout=seconds)
-            return None
-        name: str = await conn.fetchval(_EXPORT, timeout=seconds)
-    return name
-
-
-async def join_snapshot(conn: asyncpg.Connection, snapshot: str, seconds: float) -> None:
-    """Make this (new, REPEATABLE READ) transaction see exactly the exported `snapshot`, so
-    statements on two connections read the same state; custom plans as above."""
-    if not _SNAPSHOT_NAME.fullmatch(snapshot):  # spliced into SQL: PostgreSQL's own name only
-        raise ValueError(f"not a snapshot name: {snapshot!r}")
-    with timed(seconds):
-        await conn.execute(
-            f"SET TRANSACTION SNAPSHOT '{snapshot}'; {_CUSTOM_PLANS}", timeout=seconds
-        )
-
-
-async def count_matches(
-    conn: asyncpg.Connection,
-    built: BuiltQuery | None,
-    query: SearchQuery,
-    fuzzy_below: int,
-    cap: int,
-    seconds: float,
-) -> Counts:
-    """Total and facets of the match set's first `cap` rows (`built` None: browse the
-    filters); the whole match set when `total` < `cap`."""
-    if built is None:
-        return await _counted(conn, sql.BROWSE_COUNT, (*_filters(query), cap), seconds)
-    args = (*_matching(built, query), fuzzy_below, cap)
-    return await _counted(conn, sql.COUNT_MATCHES, args, seconds)
+    _built[parts] = built
+    while len(_built) > BUILT_CACHED:
+        _built.popitem(last=False)
+    return built
 
 
 async def sample_matches(
@@ -183,44 +144,67 @@ def counts_of(row: asyncpg.Record) -> Counts:
     return Counts(row["total"], row["fuzzy_used"], facets, row["catalog_rows"])
 
 
-async def fetch_page(
+async def read_search(
     conn: asyncpg.Connection,
-    built: BuiltQuery | None,
+    built: BuiltQuery,
     query: SearchQuery,
     *,
     fuzzy_below: int,
     candidate_limit: int,
+    cap: int,
     after: PostgresPosition | None,
     size: int,
     seconds: float,
-) -> list[PageRow]:
-    """Up to `size` rows after `after` in (score DESC, title_norm, content_id) order; typo-
-    tolerant title matches are candidates when full text finds fewer than `fuzzy_below`
-    documents (the rule of count_matches, decided here too so the page need not wait)."""
-    keyset: tuple[Any, ...] = (
-        (after.score, after.title_norm, after.content_id) if after else (None, None, None)
-    )
+) -> tuple[Counts, list[PageRow]]:
+    """One statement (sql.SEARCH): the total and facets of the match set's first `cap` rows
+    (the whole match set when `total` < `cap`), and up to `size` rows after `after` in
+    (score DESC, title_norm, content_id) order. Typo-tolerant title matches join the match
+    set when full text finds fewer than `fuzzy_below` documents."""
     with timed(seconds):
-        if built is None:
-            rows = await conn.fetch(
-                sql.BROWSE_PAGE, *_filters(query), *keyset[1:], size, timeout=seconds
-            )
-            return [PageRow(**row) for row in rows]
-        rows = await conn.fetch(
-            sql.PAGE,
-            built.tsquery,
-            built.excluded,
-            built.fuzzy,
-            *_filters(query),
+        row = await conn.fetchrow(
+            sql.SEARCH,
+            *_matching(built, query),
             candidate_limit,
             fuzzy_below,
-            *keyset,
+            cap,
+            *keyset(after),
             size,
             highlight.TITLE_OPTIONS,
             highlight.DESCRIPTION_OPTIONS,
             timeout=seconds,
         )
-    return [PageRow(**row) for row in rows]
+    return counts_of(row), page_rows(row, PageRow)
+
+
+async def read_browse(
+    conn: asyncpg.Connection,
+    query: SearchQuery,
+    *,
+    cap: int,
+    after: PostgresPosition | None,
+    size: int,
+    seconds: float,
+) -> tuple[Counts, list[PageRow]]:
+    """An empty query's answer in one statement (sql.BROWSE): the filtered documents' counts
+    (of the first `cap`) and up to `size` of them after `after`, in title order."""
+    with timed(seconds):
+        row = await conn.fetchrow(
+            sql.BROWSE, *_filters(query), cap, *keyset(after)[1:], size, timeout=seconds
+        )
+    return counts_of(row), page_rows(row, PageRow)
+
+
+Row = TypeVar("Row", bound=PageRow)
+
+
+def page_rows(row: asyncpg.Record, kind: type[Row]) -> list[Row]:
+    """The page of a statement's row: its `rows` JSON array (sql._page_rows)."""
+    return [kind(**item) for item in orjson.loads(row["rows"])]
+
+
+def keyset(after: PostgresPosition | None) -> tuple[Any, ...]:
+    """The keyset parameters (score, title_norm, content_id) of a position; NULLs: none."""
+    return (after.score, after.title_norm, after.content_id) if after else (None, None, None)
 
 
 async def suggest(

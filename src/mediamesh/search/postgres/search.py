@@ -3,11 +3,10 @@
 When every word of a query finds too little and no title has them all, the answer is the
 hybrid one instead (hybrid.py: most words, and by meaning), with cursors of its own.
 
-`search` reads the match set's total and facets and one page of it in a single read-only
-REPEATABLE READ snapshot, so the counts and the page agree: at the same time on two pooled
-connections when the pool has one to spare (the second joins the first's exported
-snapshot), else one after the other on one. Its cursor token is a keyset position (see
-search/cursor.py); search/service.py wraps it with the path's tag.
+`search` reads the match set's total and facets and one page of it in one statement
+(sql.SEARCH, or sql.BROWSE for an empty query): one snapshot, so the counts and the page
+agree, and one round trip. Its cursor token is a keyset position (see search/cursor.py);
+search/service.py wraps it with the path's tag.
 
 Counts are exact up to EXACT_COUNT_LIMIT matches. Counting a larger match set exactly
 reads every matching row (tens of milliseconds for "film" on 100,000 documents, growing
@@ -18,14 +17,12 @@ at most SAMPLE_ROWS rows, never below what the capped count saw, and `exact_coun
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 import asyncpg
 
-from mediamesh.errors import PostgresUnavailable
 from mediamesh.search import highlight
 from mediamesh.search.cursor import (
     PostgresPosition,
@@ -45,9 +42,8 @@ from mediamesh.settings import Settings
 from mediamesh.storage.postgres import translated_errors
 
 SUGGEST_CANDIDATES = 200
-EXACT_COUNT_LIMIT = 2_000
-SAMPLE_ROWS = 10_000
-SECOND_CONNECTION_WAIT = 0.05
+EXACT_COUNT_LIMIT = 1_000
+SAMPLE_ROWS = 2_500
 
 log = logging.getLogger(__name__)
 
@@ -65,63 +61,40 @@ async def search(stores: SearchStores, query: SearchQuery) -> SearchResult:
     hybrid_page = bool(query.cursor and query.cursor.startswith(hybrid.CURSOR_PREFIX))
     token = query.cursor.removeprefix(hybrid.CURSOR_PREFIX) if query.cursor else None
     after = decode_position(token, mark) if token else None
-    fuzzy_below = settings.search_typo_fallback_below if parsed.typo_tolerant else 0
     relaxable = settings.search_relax_below > 0 and not parsed.has_or and not parsed.is_empty
-    # a long query is most likely a description: its embedding starts now, beside the
-    # strict read, instead of after it
-    meaning = _meaning(stores, query) if relaxable and _words(parsed) >= SPECULATE_WORDS else None
-    pool = stores.pool
+    meaning = None
     try:
         with translated_errors(settings.database_url), postgres_repository.timed(timeout):
-            async with (
-                pool.acquire(timeout=timeout) as conn,
-                conn.transaction(isolation="repeatable_read", readonly=True),
-            ):
-                # The page does not depend on the counts: with a connection to spare, it is
-                # read on a second one, in the same snapshot, while this one counts.
-                snapshot = await postgres_repository.prefer_custom_plans(
-                    conn, timeout, share=_spare_connection(pool) and not hybrid_page
-                )
+            async with stores.pool.acquire(timeout=timeout) as conn:
                 built = None
-                if not parsed.is_empty:
-                    built = await postgres_repository.build_query(conn, parsed, timeout)
-                    if len(set(built.terms)) > TYPO_MAX_WORDS:
-                        # a description, not a mistyped title: and trigrams of a long query
-                        # cost 5-20 ms for nothing (a title's trigrams are a few)
-                        fuzzy_below = 0
-
-                async def read_page(on: asyncpg.Connection) -> list[PageRow]:
-                    return await postgres_repository.fetch_page(
-                        on,
-                        built,
+                if parsed.is_empty:
+                    counts, rows = await postgres_repository.read_browse(
+                        conn,
                         query,
-                        fuzzy_below=fuzzy_below,
-                        candidate_limit=settings.search_candidate_limit,
-                        after=None if hybrid_page else after,
+                        cap=EXACT_COUNT_LIMIT + 1,
+                        after=after,
                         size=query.limit + 1,
                         seconds=timeout,
                     )
-
-                counting = _counts(conn, built, query, fuzzy_below, timeout)
-                if hybrid_page:
-                    (counts, exact), rows = await counting, []
-                elif snapshot is None:
-                    (counts, exact), rows = await counting, await read_page(conn)
                 else:
-                    # both run to the end (each within its timeout) before the snapshot's
-                    # transaction ends; then the first failure is raised
-                    counted, elsewhere = await asyncio.gather(
-                        counting,
-                        _in_snapshot(pool, snapshot, read_page, timeout),
-                        return_exceptions=True,
+                    built = await postgres_repository.build_query(conn, parsed, timeout)
+                    if relaxable and len(set(built.terms)) >= SPECULATE_WORDS:
+                        # a query of many words is most likely a description: its nearest
+                        # documents by meaning are looked for now, beside the strict read
+                        meaning = _meaning(stores, query)
+                    counts, rows = await postgres_repository.read_search(
+                        conn,
+                        built,
+                        query,
+                        fuzzy_below=_fuzzy_below(settings, parsed, built),
+                        candidate_limit=settings.search_candidate_limit,
+                        cap=EXACT_COUNT_LIMIT + 1,
+                        # a hybrid cursor's page is the hybrid statement's: only the strict
+                        # counts are read here
+                        after=None if hybrid_page else after,
+                        size=0 if hybrid_page else query.limit + 1,
+                        seconds=timeout,
                     )
-                    if isinstance(counted, BaseException):
-                        raise counted
-                    if isinstance(elsewhere, BaseException):
-                        raise elsewhere
-                    counts, exact = counted
-                    # no connection came free in time after all: the page is read here
-                    rows = await read_page(conn) if elsewhere is None else elsewhere
                 # a hybrid cursor continues a hybrid answer; a first page goes hybrid when
                 # the strict one is too little (hybrid.wanted)
                 goes_hybrid = hybrid_page or (
@@ -135,13 +108,14 @@ async def search(stores: SearchStores, query: SearchQuery) -> SearchResult:
                     return await _hybrid(
                         stores, conn, built, query, mark, after, counts, meaning, timeout
                     )
+                counts, exact = await _completed(conn, built, query, counts, timeout)
     finally:
         if meaning is not None and not meaning.done():
             meaning.cancel()
     return _result(query, rows, mark, counts, exact=exact)
 
 
-# positive words from which a query's embedding is computed beside the strict read
+# words (stop words aside) from which a query's embedding is computed beside the strict read
 SPECULATE_WORDS = 4
 # words (stop words aside) beyond which a query gets no typo-tolerant title matches
 TYPO_MAX_WORDS = 3
@@ -150,8 +124,14 @@ TYPO_MAX_WORDS = 3
 SCORED_NEIGHBOURS_FACTOR = 10
 
 
-def _words(parsed: query_text.ParsedQuery) -> int:
-    return len(parsed.fuzzy.split())
+def _fuzzy_below(settings: Settings, parsed: query_text.ParsedQuery, built: BuiltQuery) -> int:
+    """Typo-tolerant title matches join the match set when full text finds fewer documents
+    than this; never for a quoted phrase, nor for a query of more than TYPO_MAX_WORDS words
+    (a description, not a mistyped title: and the trigrams of a long text cost 5-20 ms for
+    nothing, a title's are a few)."""
+    if not parsed.typo_tolerant or len(set(built.terms)) > TYPO_MAX_WORDS:
+        return 0
+    return settings.search_typo_fallback_below
 
 
 def _meaning(stores: SearchStores, query: SearchQuery) -> asyncio.Task[list[Neighbour]] | None:
@@ -244,17 +224,15 @@ def _result(
     )
 
 
-async def _counts(
+async def _completed(
     conn: asyncpg.Connection,
     built: BuiltQuery | None,
     query: SearchQuery,
-    fuzzy_below: int,
+    counts: Counts,
     seconds: float,
 ) -> tuple[Counts, bool]:
-    """The match set's total and facets, and whether they are exact."""
-    counts = await postgres_repository.count_matches(
-        conn, built, query, fuzzy_below, EXACT_COUNT_LIMIT + 1, seconds
-    )
+    """The match set's total and facets, and whether they are exact: `counts` when the
+    capped count saw the whole match set, else estimated from a sample."""
     if counts.total <= EXACT_COUNT_LIMIT:
         return counts, True
     percent = sample_percent(counts.catalog_rows)
@@ -262,36 +240,6 @@ async def _counts(
         conn, built, query, counts.fuzzy_used, percent, seconds
     )
     return estimated(counts, sampled, percent), percent >= 100
-
-
-def _spare_connection(pool: asyncpg.Pool) -> bool:
-    """Whether the pool has a connection that no request holds (idle, or not opened yet)."""
-    idle: int = pool.get_idle_size()
-    opened: int = pool.get_size()
-    return idle > 0 or opened < pool.get_max_size()
-
-
-async def _in_snapshot(
-    pool: asyncpg.Pool,
-    snapshot: str,
-    read: Callable[[asyncpg.Connection], Awaitable[list[PageRow]]],
-    seconds: float,
-) -> list[PageRow] | None:
-    """`read` on a second pooled connection, in the exported `snapshot` (whose transaction
-    stays open until this returns); None when no connection comes free within
-    SECOND_CONNECTION_WAIT seconds (a busy pool: waiting longer while holding one would
-    let requests that each hold one wait on each other)."""
-    async with contextlib.AsyncExitStack() as held:
-        try:
-            wait = min(seconds, SECOND_CONNECTION_WAIT)
-            other = await held.enter_async_context(pool.acquire(timeout=wait))
-        except PostgresUnavailable as exc:  # the pool turns its TimeoutError into this
-            if isinstance(exc.__cause__, TimeoutError):
-                return None
-            raise
-        async with other.transaction(isolation="repeatable_read", readonly=True):
-            await postgres_repository.join_snapshot(other, snapshot, seconds)
-            return await read(other)
 
 
 def sample_percent(catalog_rows: float | None) -> float:

@@ -1,5 +1,11 @@
 """The SQL of the PostgreSQL query path (run by search/postgres/repository.py).
 
+A search is one statement (SEARCH): it counts the match set and reads one page, so the
+counts and the page see one snapshot and cost one round trip. Its tsqueries are built
+first (BUILD_SEARCH, cached per process by repository.py) and passed as constants, so that
+the planner, which plans every statement for its parameters (storage/postgres.py), sees how
+common the searched words are.
+
 Parameters shared by the search statements:
     $1 tsquery (text, canonical form made by BUILD_SEARCH; NULL = no full-text query)
     $2 exclusions tsquery (text, NULL = none)   $3 fuzzy text, normalised ('' = none)
@@ -10,6 +16,15 @@ Every statement reads live documents only (deleted_at IS NULL: tombstones are in
 from __future__ import annotations
 
 CONFIG = "'public.mediamesh_english'::regconfig"
+
+# Scores (docs/SEARCH.md, "Ranking"): strict matches score STRICT_TIER + their text score in
+# a hybrid answer; other hybrid matches RELAXED_WEIGHT * coverage + MEANING_WEIGHT * cosine.
+STRICT_TIER = 1.0
+RELAXED_WEIGHT = 0.4
+MEANING_WEIGHT = 0.6
+# popularity (search/popularity.py, 0..1) adds at most this much: it orders matches that
+# score alike, never a clearly better one below a worse
+POPULARITY_WEIGHT = 0.02
 
 # Turns the parsed query into tsqueries with functions only, never by parsing user text as
 # tsquery syntax; the canonical text it returns is then used as a constant by the others.
@@ -50,61 +65,149 @@ def _filters(first: int) -> str:
 _FILTERS = _filters(4)
 _NOT_EXCLUDED = "($2::text IS NULL OR NOT d.document @@ $2::tsquery)"
 
-# The match set: full-text matches, plus typo-tolerant title matches (never full-text ones,
-# so the two are disjoint) when full text finds fewer than $8 documents ($8 = 0: never).
-# Each part is read up to $9 rows: more than $9 matches (> $8) means a capped count.
-_MATCHES = f"""
-fts AS (
-    SELECT d.content_type, d.category, d.language FROM search_documents d
-    WHERE d.document @@ $1::tsquery AND {_FILTERS}
-    LIMIT $9
-),
-fuzzy AS (
-    SELECT d.content_type, d.category, d.language FROM search_documents d
-    WHERE $3 <> '' AND (SELECT count(*) FROM fts) < $8
-      AND d.title_norm %> $3 AND (d.document @@ $1::tsquery) IS NOT TRUE
-      AND {_NOT_EXCLUDED} AND {_FILTERS}
-    LIMIT $9
-),
-matches AS (SELECT * FROM fts UNION ALL SELECT * FROM fuzzy)
-"""
+# Full-text matches scored beyond the title tier, at most: for a query of thousands of
+# matches these are any of them (the first read), and their full-text rank is the costly
+# part of a search (each reads the whole document vector: 6 ms for 500 of "star wars");
+# 150 instead of 500 left nDCG@10 of every named kind as it was (bench/search_quality.py).
+DOCUMENT_CANDIDATES = 150
 
-# facet counts over a `matches` relation (content_type, category, language columns)
-_FACETS = """(SELECT jsonb_object_agg(content_type, n) FROM
-            (SELECT content_type, count(*) AS n FROM matches GROUP BY 1) f) AS content_type,
-       (SELECT jsonb_object_agg(category, n) FROM
-            (SELECT category, count(*) AS n FROM matches WHERE category IS NOT NULL
-             GROUP BY 1) f) AS category,
-       (SELECT jsonb_object_agg(language, n) FROM
-            (SELECT language, count(*) AS n FROM matches WHERE language IS NOT NULL
-             GROUP BY 1) f) AS language"""
+# A typo-tolerant title match's: no full-text rank (it has none), the title's similarity.
+_SCORED_BY_TITLE = """d.content_id, d.title_norm,
+           (0.4 * similarity(d.title_norm, $3))::float8 AS score"""
+
+# A candidate's id, keyset title and text score:
+# score = 0.6 * ts_rank_cd (weights D 0.1, C 0.2, B 0.4, A 1.0; normalised to rank/(rank+1))
+#       + 0.4 * trigram similarity(title, query words)
+_SCORED = """d.content_id, d.title_norm,
+           (0.6 * coalesce(ts_rank_cd(d.document, $1::tsquery, 32), 0)
+                 + 0.4 * similarity(d.title_norm, $3))::float8 AS score"""
+
+
+# Facet counts of a `matches` relation (content_type, category, language columns): counted
+# in one pass (`facet_counts`, to close a WITH list), then one JSON object per facet.
+# GROUPING() tells the sets apart: 3 = by content_type, 5 = by category, 6 = by language.
+_FACET_COUNTS = """facet_counts AS (
+    SELECT GROUPING(content_type, category, language) AS facet,
+           coalesce(content_type, category, language) AS value, count(*) AS n
+    FROM matches
+    GROUP BY GROUPING SETS ((content_type), (category), (language))
+)"""
+_FACETS = """(SELECT jsonb_object_agg(value, n) FROM facet_counts
+        WHERE facet = 3) AS content_type,
+       (SELECT jsonb_object_agg(value, n) FROM facet_counts
+        WHERE facet = 5 AND value IS NOT NULL) AS category,
+       (SELECT jsonb_object_agg(value, n) FROM facet_counts
+        WHERE facet = 6 AND value IS NOT NULL) AS language"""
 
 # The planner's row count of the table: how large a share a sample of n rows is.
 _CATALOG_ROWS = "(SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass)"
 
-COUNT_MATCHES = f"""
-WITH {_MATCHES}
+
+def _page(score: str, title_norm: str, content_id: str, size: str, relation: str = "ranked") -> str:
+    """The `page` relation: `size` rows of `relation` (content_id, title_norm, score, ...),
+    after the keyset position (score, title_norm, content_id) of the previous page's last
+    row (all NULL: the first page)."""
+    return f"""page AS (
+    SELECT * FROM {relation}
+    WHERE {score}::float8 IS NULL OR score < {score}
+       OR (score = {score} AND (title_norm, content_id) > ({title_norm}::text, {content_id}::text))
+    ORDER BY score DESC, title_norm, content_id
+    LIMIT {size}
+)"""
+
+
+def _page_rows(extra: str) -> str:
+    """The `page` relation's rows as one JSON array in page order (`rows`): each document,
+    its score and keyset title, then the `extra` columns (highlights)."""
+    return f"""(SELECT coalesce(json_agg(r ORDER BY r.score DESC, r.title_norm, r.content_id),
+                        '[]')
+        FROM (SELECT d.content_id, d.content_type, d.title, d.description, d.category,
+                     d.language, d.tags, page.score, d.title_norm, {extra}
+              FROM page JOIN search_documents d USING (content_id)) AS r) AS rows"""
+
+
+_SEARCH_HIGHLIGHTS = f"""coalesce(to_tsvector({CONFIG}, d.title) @@ $1::tsquery
+                              OR ($9 > 0 AND $3 <> '' AND d.title_norm %> $3), false)
+                         AS title_hit,
+                     ts_headline({CONFIG}, d.title, $1::tsquery, $15) AS title_marked,
+                     ts_headline({CONFIG}, d.description, $1::tsquery, $16)
+                         AS description_marked"""
+
+# SEARCH: one search in one statement. Parameters: $1..$7 (above); $8 candidates per tier;
+# $9 typo-tolerant title matches join the match set when full text finds fewer than this
+# many documents (0: never); $10 the count's cap; $11..$13 the keyset position (score,
+# title_norm, content_id of the previous page's last row); $14 the page size; $15, $16
+# ts_headline options of the title and the description. One row: the counts, and the page
+# as JSON.
+#
+# The match set: full-text matches, plus typo-tolerant title matches (never full-text ones,
+# so the two are disjoint: they join only when full text found fewer than $9, so `fts`
+# holds every full-text match) when they join it; each part read up to $10 rows (more: a capped
+# count, which search.py completes with SAMPLE_MATCHES). Ranking runs on a bounded candidate
+# set: at most $8 title matches, and the first $8 of each part of the match set as read
+# (of the full-text part, DOCUMENT_CANDIDATES at most)
+# (rows already found, fetched again by key: never a second scan, nor a second trigram
+# search); only those are scored (the score is a function of the row, so a document found
+# twice is one UNION row). The title tier comes first so a title match is never lost when
+# the query matches more than $8 documents. Its document condition (for exclusions) is
+# written so that no index can serve it: the planner read a prefix's title matches through
+# the document index, computing to_tsvector(title) for each of its matches (2-3x slower than
+# the title index). Only the page's rows are read again, for their text and highlights.
+SEARCH = f"""
+WITH fts AS (
+    SELECT d.content_id, d.content_type, d.category, d.language FROM search_documents d
+    WHERE d.document @@ $1::tsquery AND {_FILTERS}
+    LIMIT $10
+),
+fuzzy AS (
+    SELECT d.content_id, d.content_type, d.category, d.language FROM search_documents d
+    WHERE $3 <> '' AND (SELECT count(*) FROM fts) < $9
+      AND d.title_norm %> $3 AND d.content_id <> ALL (ARRAY(SELECT content_id FROM fts))
+      AND {_NOT_EXCLUDED} AND {_FILTERS}
+    LIMIT $10
+),
+matches AS (SELECT * FROM fts UNION ALL SELECT * FROM fuzzy),
+{_FACET_COUNTS},
+candidates AS (
+    (SELECT {_SCORED} FROM search_documents d
+     WHERE to_tsvector({CONFIG}, d.title) @@ $1::tsquery AND (d.document @@ $1::tsquery) IS TRUE
+       AND {_FILTERS} LIMIT $8)
+    UNION
+    (SELECT {_SCORED} FROM (SELECT content_id FROM fts LIMIT least($8, {DOCUMENT_CANDIDATES})) m
+     JOIN search_documents d USING (content_id))
+    UNION
+    (SELECT {_SCORED_BY_TITLE} FROM (SELECT content_id FROM fuzzy LIMIT $8) m
+     JOIN search_documents d USING (content_id))
+),
+ranked AS (
+    SELECT c.content_id, c.title_norm,
+           (c.score + {POPULARITY_WEIGHT} * coalesce(p.popularity, 0))::float8 AS score
+    FROM candidates c LEFT JOIN search_popularity p USING (content_id)
+),
+{_page("$11", "$12", "$13", "$14")}
 SELECT (SELECT count(*) FROM matches) AS total,
        EXISTS (SELECT 1 FROM fuzzy) AS fuzzy_used,
        {_CATALOG_ROWS} AS catalog_rows,
-       {_FACETS}
+       {_FACETS},
+       {_page_rows(_SEARCH_HIGHLIGHTS)}
 """
 
 
 def _sampled(matches: str) -> str:
     """Total and facets of `matches` (a query over `d`, a sample of the table)."""
     return f"""
-WITH matches AS ({matches})
+WITH matches AS ({matches}),
+{_FACET_COUNTS}
 SELECT (SELECT count(*) FROM matches) AS total, false AS fuzzy_used,
        NULL::float4 AS catalog_rows,
        {_FACETS}
 """
 
 
-# The same counts on a random sample of the table's pages ($9 percent; the same pages for
-# the same percent and table state, so the estimate does not change from page to page),
-# for a match set counted exactly only up to the cap (postgres_search.py). $8: whether the
-# typo-tolerant title matches are part of the match set.
+# SEARCH's counts on a random sample of the table's pages ($9 percent; the same pages for the
+# same percent and table state, so the estimate does not change from page to page), for a
+# match set counted exactly only up to the cap (search.py). $8: whether the typo-tolerant
+# title matches are part of the match set.
 SAMPLE_MATCHES = _sampled(
     f"""SELECT d.content_type, d.category, d.language
     FROM search_documents d TABLESAMPLE SYSTEM ($9) REPEATABLE (0)
@@ -113,80 +216,29 @@ SAMPLE_MATCHES = _sampled(
       AND {_FILTERS}"""
 )
 
-# Ranking on a bounded candidate set: at most $8 title matches, $8 document matches and
-# $8 typo-tolerant title matches (when full text finds fewer than $9, as COUNT_MATCHES
-# decides: the page does not wait for the count); only those are scored, where they are
-# read (the score is a function of the row, so a document found by two tiers is one UNION
-# row). The title tier comes first so a title match is never lost when the query matches
-# more than $8 documents. Its document condition (for exclusions) is written so that no
-# index can serve it: the planner read a prefix's title matches through the document index,
-# computing to_tsvector(title) for each of its matches (2-3x slower than the title index).
-# Only the page's rows are read again, for their text and highlights.
-# score = 0.6 * ts_rank_cd (weights D 0.1, C 0.2, B 0.4, A 1.0; normalised to rank/(rank+1))
-#       + 0.4 * trigram similarity(title, query words)
-# $10..$12 = keyset position (score, title_norm, content_id) of the previous page's last row.
-STRICT_TIER = 1.0
-RELAXED_WEIGHT = 0.4
-MEANING_WEIGHT = 0.6
-# popularity (search/popularity.py, 0..1) adds at most this much: it orders matches that
-# score alike, never a clearly better one below a worse
-POPULARITY_WEIGHT = 0.02
-
-_SCORED = """d.content_id, d.title_norm,
-           (0.6 * coalesce(ts_rank_cd(d.document, $1::tsquery, 32), 0)
-                 + 0.4 * similarity(d.title_norm, $3))::float8 AS score"""
-
-PAGE = f"""
-WITH candidates AS (
-    (SELECT {_SCORED} FROM search_documents d
-     WHERE to_tsvector({CONFIG}, d.title) @@ $1::tsquery AND (d.document @@ $1::tsquery) IS TRUE
-       AND {_FILTERS} LIMIT $8)
-    UNION
-    (SELECT {_SCORED} FROM search_documents d
-     WHERE d.document @@ $1::tsquery AND {_FILTERS} LIMIT $8)
-    UNION
-    (SELECT {_SCORED} FROM search_documents d
-     WHERE $3 <> '' AND (SELECT count(*) FROM
-                             (SELECT FROM search_documents d WHERE d.document @@ $1::tsquery
-                                AND {_FILTERS} LIMIT $9) few) < $9
-       AND d.title_norm %> $3 AND {_NOT_EXCLUDED} AND {_FILTERS}
-     LIMIT $8)
-),
-ranked AS (
-    SELECT c.content_id, c.title_norm,
-           (c.score + {POPULARITY_WEIGHT} * coalesce(p.popularity, 0))::float8 AS score
-    FROM candidates c LEFT JOIN search_popularity p USING (content_id)
-),
-page AS (
-    SELECT * FROM ranked
-    WHERE $10::float8 IS NULL OR score < $10
-       OR (score = $10 AND (title_norm, content_id) > ($11::text, $12::text))
-    ORDER BY score DESC, title_norm, content_id
-    LIMIT $13
-)
-SELECT d.content_id, d.content_type, d.title, d.description, d.category, d.language, d.tags,
-       page.score, d.title_norm,
-       (to_tsvector({CONFIG}, d.title) @@ $1::tsquery
-        OR ($3 <> '' AND $9 > 0 AND d.title_norm %> $3)) AS title_hit,
-       ts_headline({CONFIG}, d.title, $1::tsquery, $14) AS title_marked,
-       ts_headline({CONFIG}, d.description, $1::tsquery, $15) AS description_marked
-FROM page JOIN search_documents d USING (content_id)
-ORDER BY page.score DESC, d.title_norm, d.content_id
-"""
-
 _BROWSE_FILTERS = _filters(1)
 
-# An empty query browses the filtered documents in title order (the same keyset, score 0);
-# its counts are capped at $5 rows too, and sampled beyond (BROWSE_SAMPLE).
-BROWSE_COUNT = f"""
+# An empty query browses the filtered documents in title order (score 0, the same keyset),
+# in one statement as SEARCH does: $1..$4 the filters, $5 the count's cap, $6, $7 the keyset
+# position (title_norm, content_id), $8 the page size. Counts beyond the cap: BROWSE_SAMPLE.
+BROWSE = f"""
 WITH matches AS (
     SELECT d.content_type, d.category, d.language FROM search_documents d
     WHERE {_BROWSE_FILTERS}
     LIMIT $5
+),
+{_FACET_COUNTS},
+page AS (
+    SELECT d.content_id, 0::float8 AS score FROM search_documents d
+    WHERE {_BROWSE_FILTERS}
+      AND ($6::text IS NULL OR (d.title_norm, d.content_id) > ($6::text, $7::text))
+    ORDER BY d.title_norm, d.content_id
+    LIMIT $8
 )
 SELECT (SELECT count(*) FROM matches) AS total, false AS fuzzy_used,
        {_CATALOG_ROWS} AS catalog_rows,
-       {_FACETS}
+       {_FACETS},
+       {_page_rows("NULL::text AS title_marked, NULL::text AS description_marked")}
 """
 
 BROWSE_SAMPLE = _sampled(
@@ -194,17 +246,6 @@ BROWSE_SAMPLE = _sampled(
     FROM search_documents d TABLESAMPLE SYSTEM ($5) REPEATABLE (0)
     WHERE {_BROWSE_FILTERS}"""
 )
-
-BROWSE_PAGE = f"""
-SELECT content_id, content_type, title, description, category, language, tags,
-       0::float8 AS score, title_norm, NULL::text AS title_marked,
-       NULL::text AS description_marked
-FROM search_documents d
-WHERE {_BROWSE_FILTERS}
-  AND ($5::text IS NULL OR (d.title_norm, d.content_id) > ($5::text, $6::text))
-ORDER BY d.title_norm, d.content_id
-LIMIT $7
-"""
 
 # Popularity (search/popularity.py, 0..1) orders suggestions that match about as well: it
 # moves a title by at most this much word similarity (0..1), so "termi" offers the watched
@@ -265,6 +306,10 @@ _HYBRID_KEEP = f"""{_FILTERS}
       AND ($10::text IS NULL OR d.document @@ $10::tsquery)
       AND {_NOT_EXCLUDED}"""
 
+_HYBRID_HIGHLIGHTS = f"""page.by_text, page.by_meaning,
+                     ts_headline({CONFIG}, d.title, $23::tsquery, $21) AS title_marked,
+                     ts_headline({CONFIG}, d.description, $23::tsquery, $22) AS description_marked"""
+
 HYBRID = f"""
 WITH strict AS (
     (SELECT {_SCORED} FROM search_documents d
@@ -309,22 +354,10 @@ matches AS (
     LEFT JOIN search_popularity p USING (content_id)
     WHERE f.strict IS NOT NULL OR ({_HYBRID_KEEP})
 ),
-page AS (
-    SELECT * FROM matches
-    WHERE $17::float8 IS NULL OR score < $17
-       OR (score = $17 AND (title_norm, content_id) > ($18::text, $19::text))
-    ORDER BY score DESC, title_norm, content_id
-    LIMIT $20
-)
+{_FACET_COUNTS},
+{_page("$17", "$18", "$19", "$20", relation="matches")}
 SELECT (SELECT count(*) FROM matches) AS total, false AS fuzzy_used,
        NULL::float4 AS catalog_rows,
        {_FACETS},
-       (SELECT coalesce(jsonb_agg(to_jsonb(r) ORDER BY r.score DESC, r.title_norm, r.content_id),
-                        '[]')
-        FROM (SELECT d.content_id, d.content_type, d.title, d.description, d.category,
-                     d.language, d.tags, page.score, d.title_norm, page.by_text,
-                     page.by_meaning,
-                     ts_headline({CONFIG}, d.title, $23::tsquery, $21) AS title_marked,
-                     ts_headline({CONFIG}, d.description, $23::tsquery, $22) AS description_marked
-              FROM page JOIN search_documents d USING (content_id)) AS r) AS rows
+       {_page_rows(_HYBRID_HIGHLIGHTS)}
 """
