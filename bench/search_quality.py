@@ -39,10 +39,8 @@ from typing import Any
 import httpx
 
 from mediamesh.app.factory import create_app
-from mediamesh.catalog.loader import load_sample
+from mediamesh.catalog.loader import fill_sample_vectors, load_sample
 from mediamesh.devstack import dynamodb_local
-from mediamesh.search.postgres import relaxed
-from mediamesh.search.semantic.embedding import fill_known_vectors
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.migrations import migrate
@@ -92,12 +90,9 @@ async def set_up(url: str) -> None:
             return
     pool = await postgres.create_pool(url, min_size=1, max_size=2)
     try:
+        # as `mediamesh load --sample` leaves it: statistics, word counts, the shipped vectors
         await load_sample(pool)
-        # as `mediamesh load --sample` leaves it: the shipped vectors, statistics, word counts
-        async with pool.acquire() as conn:
-            await fill_known_vectors(conn)
-            await conn.execute("ANALYZE")
-            await relaxed.refresh_terms(conn)
+        await fill_sample_vectors(pool)
     finally:
         await pool.close()
 

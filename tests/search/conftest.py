@@ -14,9 +14,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from mediamesh.catalog.loader import load_sample
-from mediamesh.search.postgres import relaxed
-from mediamesh.search.semantic.embedding import fill_known_vectors
+from mediamesh.catalog.loader import fill_sample_vectors, load_sample
 from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.migrations import migrate
@@ -35,10 +33,7 @@ async def films(stack: Stack) -> AsyncIterator[Settings]:
         await load_sample(pool)
         # the sample's shipped vectors, as `mediamesh load --sample` stores them: every app
         # on this database searches by meaning at once, and no embedding worker has work
-        async with pool.acquire() as conn:
-            await fill_known_vectors(conn)
-            await conn.execute("ANALYZE search_documents")
-            await relaxed.refresh_terms(conn)
+        await fill_sample_vectors(pool)
     finally:
         await pool.close()
     yield stack.settings(database_url=url, dynamodb_enabled=False)

@@ -74,6 +74,13 @@ def create_app(settings: Settings, service: Service = "all", *, freeze_gc: bool 
             await stack.enter_async_context(maintenance.scheduled(settings))
             await stack.enter_async_context(statistics.kept_fresh(settings, resources.pool))
             metrics.register_collector(lambda: observability_routes.pool_collector(resources.pool))
+            if resources.query_pool is not None:
+                query_pool = resources.query_pool
+                metrics.register_collector(
+                    lambda: observability_routes.pool_collector(
+                        query_pool, "mediamesh_postgres_search_pool", "Search query pool"
+                    )
+                )
             breaker_metrics.register(metrics, resources.breakers)
             if service in ("discovery", "all"):
                 discovery = await stack.enter_async_context(

@@ -14,6 +14,7 @@ from mediamesh.discovery.models import ListKind
 from mediamesh.discovery.stores import DiscoveryStores
 from mediamesh.errors import DynamoDBUnavailable, TableSchemaMismatch
 from mediamesh.resilience.breakers import Breakers
+from mediamesh.search.postgres import repository as postgres_repository
 from mediamesh.search.semantic.probe import QueryMeaning, for_settings
 from mediamesh.search.stores import SearchStores
 from mediamesh.settings import Settings
@@ -39,6 +40,8 @@ class Resources:
     # the process's vector index and query embeddings (search/semantic/); None when
     # SEARCH_SEMANTIC_ENABLED=false
     meaning: QueryMeaning | None = None
+    # the search query path's own connections (search/postgres/repository.SESSION_SETTINGS)
+    query_pool: asyncpg.Pool | None = None
 
     def discovery_stores(self) -> DiscoveryStores:
         lists = {ListKind.TRENDING: self.tables.trending, ListKind.POPULAR: self.tables.popular}
@@ -61,6 +64,7 @@ class Resources:
             self.dynamodb_connection,
             self.breakers,
             self.meaning,
+            self.query_pool,
         )
 
 
@@ -82,6 +86,16 @@ async def open_resources(
             settings.database_url, min_size=0, max_size=settings.database_pool_max_size
         )
         stack.push_async_callback(pool.close)
+        # the search statements run with settings of their own (generic plans, scans from the
+        # table's start): on connections of their own, opened on first use (none in a
+        # process that never searches)
+        query_pool = await postgres.create_pool(
+            settings.database_url,
+            min_size=0,
+            max_size=settings.database_pool_max_size,
+            session=postgres_repository.SESSION_SETTINGS,
+        )
+        stack.push_async_callback(query_pool.close)
         redis = redis_store.create_client(settings.redis_url, settings.redis_timeout_seconds)
         stack.push_async_callback(redis.aclose)
         client = None
@@ -92,7 +106,7 @@ async def open_resources(
             await _check_tables(client, conn, required_tables or tables.all())
         breakers = Breakers.from_settings(settings)
         meaning = for_settings(settings)
-        yield Resources(settings, pool, redis, tables, client, conn, breakers, meaning)
+        yield Resources(settings, pool, redis, tables, client, conn, breakers, meaning, query_pool)
 
 
 async def _check_tables(

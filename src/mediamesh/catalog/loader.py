@@ -7,7 +7,7 @@ again (optionally with `--skip` to jump past what is known to be done).
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import IO
@@ -20,6 +20,8 @@ from mediamesh.catalog.models import MAX_BATCH_ITEMS, CatalogItem
 from mediamesh.catalog.service import upsert_items
 from mediamesh.errors import InvalidInput
 from mediamesh.search.indexing.catalog_port import SearchIndex
+from mediamesh.search.semantic.embedding import BatchReport, fill_known_vectors
+from mediamesh.storage.postgres_maintenance import analyze, vacuum_analyze
 
 SAMPLE = "sample_films.jsonl.gz"
 
@@ -74,14 +76,30 @@ async def load_batch(pool: asyncpg.Pool, items: list[CatalogItem], *, outbox: bo
 
 
 async def load_sample(pool: asyncpg.Pool, *, outbox: bool = True) -> int:
-    """Load (upsert) every vendored film and refresh the planner's statistics; returns the
-    number of items. What `mediamesh load --sample` does, without the progress bar."""
+    """Load (upsert) every vendored film and refresh the planner's statistics and the
+    words' counts; returns the number of items. What `mediamesh load --sample` does, without
+    the progress bar and before the vectors (fill_sample_vectors)."""
     loaded = 0
     with open_sample() as handle:
         for items, _ in batches(parse_lines(handle)):
             loaded += await load_batch(pool, items, outbox=outbox)
     await repository.refresh_statistics(pool)
     return loaded
+
+
+async def fill_sample_vectors(
+    pool: asyncpg.Pool, on_batch: Callable[[BatchReport], None] | None = None
+) -> BatchReport:
+    """Store the shipped vector of every sample film waiting for one (the model would take
+    ~10 minutes for the 36k films here), then what the embedding queue and table need
+    without autovacuum: the queue's space back (every row went) and the planner's
+    statistics of the new vectors (the documents were not rewritten)."""
+    async with pool.acquire() as conn:
+        filled = await fill_known_vectors(conn, on_batch)
+        if filled.stored:
+            await vacuum_analyze(conn, "search_embedding_queue")
+            await analyze(conn, "search_embeddings")
+    return filled
 
 
 async def catalog_has_items(pool: asyncpg.Pool) -> bool:

@@ -8,6 +8,7 @@ import asyncpg
 import orjson
 
 from mediamesh.catalog.models import CatalogItem
+from mediamesh.search.postgres import relaxed
 
 _UPSERT = """
 WITH incoming AS (
@@ -96,5 +97,8 @@ async def episode_ids(conn: asyncpg.Connection, program_id: str) -> list[str]:
 
 async def refresh_statistics(pool: asyncpg.Pool) -> None:
     """ANALYZE what a bulk load filled: until autovacuum gets to it, the planner would still
-    plan the first searches and list filters for near-empty tables."""
+    plan the first searches and list filters for near-empty tables. Then the words' document
+    counts, which relaxed search weighs words by (search/postgres/relaxed.py)."""
     await pool.execute("ANALYZE catalog_items, search_documents")
+    async with pool.acquire() as conn:
+        await relaxed.refresh_terms(conn)

@@ -10,6 +10,7 @@ import typer
 from mediamesh.catalog.loader import (
     batches,
     catalog_has_items,
+    fill_sample_vectors,
     load_batch,
     open_file,
     open_sample,
@@ -18,11 +19,8 @@ from mediamesh.catalog.loader import (
 from mediamesh.catalog.repository import refresh_statistics
 from mediamesh.cli.progress import progress_bar
 from mediamesh.cli.runtime import console, fail, out, run, settings
-from mediamesh.search.postgres import relaxed
 from mediamesh.search.semantic import repository as semantic_repository
-from mediamesh.search.semantic.embedding import fill_known_vectors
 from mediamesh.storage import postgres
-from mediamesh.storage.postgres_maintenance import analyze, vacuum_analyze
 
 
 def load(
@@ -64,8 +62,6 @@ def load(
                         skipped.extend(bad)
                         progress.advance(task, len(items) + len(bad))
                 await refresh_statistics(pool)
-                async with pool.acquire() as conn:
-                    await relaxed.refresh_terms(conn)  # what relaxed search weighs words by
             filled = None
             if sample and cfg.search_semantic_enabled:
                 filled = await _fill_sample_vectors(pool)
@@ -86,21 +82,15 @@ def load(
 
 async def _fill_sample_vectors(pool: asyncpg.Pool) -> str | None:
     """The sample's vectors ship with the code: store them now rather than leave them to a
-    server's embedding worker (the model takes ~10 minutes for the 36k films here).
-    Also after `--if-empty` found the catalog loaded: what is stored is not done again.
+    server's embedding worker. Also after `--if-empty` found the catalog loaded: what is stored is not done again.
     Returns what to tell (None: nothing was waiting)."""
     async with pool.acquire() as conn:
         waiting = await semantic_repository.backlog(conn, cap=None)
-        if not waiting:
-            return None
-        with progress_bar("documents") as progress:
-            task = progress.add_task("known vectors", total=waiting)
-            filled = await fill_known_vectors(conn, lambda r: progress.advance(task, r.read))
-        if filled.stored:
-            # without autovacuum: the queue's space back (every row went), and the planner's
-            # statistics of the new vectors (the documents were not rewritten)
-            await vacuum_analyze(conn, "search_embedding_queue")
-            await analyze(conn, "search_embeddings")
+    if not waiting:
+        return None
+    with progress_bar("documents") as progress:
+        task = progress.add_task("known vectors", total=waiting)
+        filled = await fill_sample_vectors(pool, lambda r: progress.advance(task, r.read))
     message = f"stored {filled.stored} known vectors of the sample films"
     if left := waiting - filled.stored:
         message += (

@@ -20,12 +20,14 @@ async def metrics(request: Request) -> Response:
     return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)
 
 
-def pool_collector(pool: asyncpg.Pool) -> Iterable[Metric]:
+def pool_collector(
+    pool: asyncpg.Pool, name: str = "mediamesh_postgres_pool", what: str = "Pool"
+) -> Iterable[Metric]:
     """PostgreSQL pool usage: open and in-use connections, and the configured maximum."""
-    size = gauge("mediamesh_postgres_pool_connections", "Open pool connections.")
+    size = gauge(f"{name}_connections", f"Open {what.lower()} connections.")
     size.add_metric([], pool.get_size())
-    busy = gauge("mediamesh_postgres_pool_in_use", "Pool connections in use.")
+    busy = gauge(f"{name}_in_use", f"{what} connections in use.")
     busy.add_metric([], pool.get_size() - pool.get_idle_size())
-    cap = gauge("mediamesh_postgres_pool_max", "Pool size limit.")
+    cap = gauge(f"{name}_max", f"{what} size limit.")
     cap.add_metric([], pool.get_max_size())
     return [size, busy, cap]

@@ -24,6 +24,14 @@ class SearchStores:
     breakers: Breakers
     # the query's nearest documents by meaning; None when SEARCH_SEMANTIC_ENABLED=false
     meaning: QueryMeaning | None = None
+    # connections set for the query path's statements (postgres/repository.SESSION_SETTINGS);
+    # None: `pool`'s
+    query_pool: asyncpg.Pool | None = None
+
+    @property
+    def queries(self) -> asyncpg.Pool:
+        """The pool the query path (search, suggestions) reads with."""
+        return self.query_pool or self.pool
 
     @property
     def dynamodb_open(self) -> bool:

@@ -7,7 +7,7 @@ and a built-in pool, measurably faster than the alternatives for small, frequent
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,17 +26,6 @@ __all__ = [
 CONNECT_TIMEOUT_SECONDS = 5.0
 COMMAND_TIMEOUT_SECONDS = 30.0
 
-# Session settings of every pooled connection:
-# - custom plans: each statement is planned for its parameters. asyncpg prepares a statement
-#   once per connection, and after five runs PostgreSQL may switch to a generic plan, which
-#   cannot drop the `$n IS NULL OR ...` of an unused filter, fold a tsquery built from the
-#   parameters (search/postgres/sql.py), nor see how common a searched word is (a LIMIT over
-#   a sequential scan is quick for "film", a full table scan for a word of three titles);
-# - sequential scans from the table's first page: a synchronised scan starts where the last
-#   scan of the table stopped, so a capped count or a LIMITed candidate tier would read
-#   another subset on each page of the same query.
-SESSION_SETTINGS = {"plan_cache_mode": "force_custom_plan", "synchronize_seqscans": "off"}
-
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
     """What a connection goes through when it returns to the pool, besides asyncpg's own
@@ -47,10 +36,16 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     embedding worker's lock and session settings live on connections of their own."""
 
 
-async def create_pool(url: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    url: str,
+    min_size: int = 1,
+    max_size: int = 10,
+    *,
+    session: Mapping[str, str] | None = None,
+) -> asyncpg.Pool:
     """A pool whose every connection failure is PostgresUnavailable (TranslatingPool).
-    Built like asyncpg.create_pool builds its own, with the same defaults, but for the
-    session settings and the reset on release (SESSION_SETTINGS, _keep_session)."""
+    Built like asyncpg.create_pool builds its own, with the same defaults, but for the reset
+    on release (_keep_session); `session`: settings of each of its connections (SET)."""
     with translated_errors(url):
         pool: asyncpg.Pool = await TranslatingPool(
             url,
@@ -63,7 +58,7 @@ async def create_pool(url: str, min_size: int = 1, max_size: int = 10) -> asyncp
             record_class=asyncpg.Record,
             timeout=CONNECT_TIMEOUT_SECONDS,
             command_timeout=COMMAND_TIMEOUT_SECONDS,
-            server_settings=SESSION_SETTINGS,
+            server_settings=dict(session or {}),
             reset=_keep_session,
         )
         return pool

@@ -65,7 +65,7 @@ async def search(stores: SearchStores, query: SearchQuery) -> SearchResult:
     meaning = None
     try:
         with translated_errors(settings.database_url), postgres_repository.timed(timeout):
-            async with stores.pool.acquire(timeout=timeout) as conn:
+            async with stores.queries.acquire(timeout=timeout) as conn:
                 built = None
                 if parsed.is_empty:
                     counts, rows = await postgres_repository.read_browse(
@@ -275,7 +275,7 @@ async def live_ids(stores: SearchStores, content_ids: list[str]) -> set[str]:
     SEARCH_POSTGRES_TIMEOUT_SECONDS."""
     timeout = stores.settings.search_postgres_timeout_seconds
     with translated_errors(stores.settings.database_url), postgres_repository.timed(timeout):
-        async with stores.pool.acquire(timeout=timeout) as conn:
+        async with stores.queries.acquire(timeout=timeout) as conn:
             return await postgres_repository.live_ids(conn, content_ids, timeout)
 
 
@@ -288,7 +288,7 @@ async def suggest(stores: SearchStores, q: str, limit: int) -> list[Suggestion]:
         return []
     timeout = stores.settings.search_postgres_timeout_seconds
     with translated_errors(stores.settings.database_url), postgres_repository.timed(timeout):
-        async with stores.pool.acquire(timeout=timeout) as conn:
+        async with stores.queries.acquire(timeout=timeout) as conn:
             return await postgres_repository.suggest(
                 conn, parsed, limit, SUGGEST_CANDIDATES, timeout
             )

@@ -1,10 +1,10 @@
 """The SQL of the PostgreSQL query path (run by search/postgres/repository.py).
 
 A search is one statement (SEARCH): it counts the match set and reads one page, so the
-counts and the page see one snapshot and cost one round trip. Its tsqueries are built
-first (BUILD_SEARCH, cached per process by repository.py) and passed as constants, so that
-the planner, which plans every statement for its parameters (storage/postgres.py), sees how
-common the searched words are.
+counts and the page see one snapshot and cost one round trip. Its tsqueries are built first
+(BUILD_SEARCH, cached per process by repository.py) and passed as parameters. The
+connections that run these statements keep one plan per statement (generic plans:
+repository.SESSION_SETTINGS), which the statements are written for.
 
 Parameters shared by the search statements:
     $1 tsquery (text, canonical form made by BUILD_SEARCH; NULL = no full-text query)
