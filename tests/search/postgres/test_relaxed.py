@@ -57,3 +57,19 @@ def test_lexemes_are_quoted_as_tsquery_operands() -> None:
     assert tsquery_term("o'neil") == "'o''neil'"
     assert tsquery_term("back\\slash") == "'back\\\\slash'"
     assert tsquery_term("a & b | !c") == "'a & b | !c'"
+
+
+def test_a_word_in_most_documents_picks_no_candidates_but_still_weighs() -> None:
+    weights = _weights({"alien": 40, "earth": 60, "boy": 200, "film": 3_000})
+    relaxed = relaxed_query(["film", "boy", "alien", "earth"], weights)
+    assert relaxed is not None
+    assert "'film'" in relaxed.terms and len(relaxed.weights) == 4  # in the coverage
+    groups = relaxed.candidates.split(" | ")
+    assert len(groups) == math.comb(3, 2) and not any("'film'" in g for g in groups)
+
+
+def test_common_words_pick_candidates_when_too_few_others_do() -> None:
+    weights = _weights({"alien": 40, "film": 3_000, "movie": 3_500})
+    relaxed = relaxed_query(["film", "movie", "alien"], weights)
+    assert relaxed is not None
+    assert len(relaxed.candidates.split(" | ")) == math.comb(3, 2)

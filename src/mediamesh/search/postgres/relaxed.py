@@ -20,6 +20,9 @@ from dataclasses import dataclass
 import asyncpg
 
 MAX_TERMS = 8  # the rarest ones; the combinations below stay small (C(8, 3) = 56)
+# the idf of a word in a tenth of the documents, ln(1 + 9): commoner words do not pick
+# candidates (they still count in a candidate's coverage)
+COMMON_IDF = math.log(10)
 
 _WEIGHTS = """
 SELECT t.lexeme, t.documents,
@@ -97,7 +100,15 @@ def relaxed_query(lexemes: list[str], weights: Mapping[str, float]) -> RelaxedQu
     ranked = sorted(unique, key=lambda lexeme: (-weight(lexeme), lexeme))[:MAX_TERMS]
     terms = [tsquery_term(lexeme) for lexeme in ranked]
     need = at_least(len(terms))
-    groups = [" & ".join(group) for group in itertools.combinations(terms, need)]
+    # a word in most documents ("film") selects nothing and is the costliest to look up:
+    # candidates need `need` of the others, when there are enough of them
+    selective = [
+        term for term, lexeme in zip(terms, ranked, strict=True) if weight(lexeme) >= COMMON_IDF
+    ]
+    groups = [
+        " & ".join(group)
+        for group in itertools.combinations(selective if len(selective) >= need else terms, need)
+    ]
     return RelaxedQuery(
         terms=terms,
         weights=[weight(lexeme) for lexeme in ranked],
