@@ -73,7 +73,7 @@ class VectorIndex:
 
     def nearest(self, query: np.ndarray, k: int, floor: float) -> list[Neighbour]:
         """The `k` most similar documents whose cosine is at least `floor`, best first.
-        CPU-bound (a few ms): callers on the event loop use asyncio.to_thread."""
+        CPU-bound: ~3 ms at 36k vectors here (probe.INLINE_ROWS says where it runs)."""
         size = len(self._ids)
         if size == 0 or k <= 0:
             return []

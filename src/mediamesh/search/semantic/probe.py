@@ -15,6 +15,15 @@ from mediamesh.search.semantic.model import embedder
 from mediamesh.settings import Settings
 
 CACHED_QUERIES = 4_096
+# A query's vector already computed and an index of at most this many vectors: the scan runs
+# on the event loop (~3 ms at 36k here; the loop waits). Handed to a worker thread it cost
+# more: the thread holds the GIL between numpy's calls, and the loop, woken by PostgreSQL's
+# answers meanwhile, waited for it up to the interpreter's switch interval (5 ms). Over
+# HTTP, sequential (bench/search_quality.py --http, three runs each, back to back): named
+# p95 18.4-18.8 ms in a thread, 15.9-18.9 on the loop; described 22.6-26.7 against 21.2-24.3.
+# A larger index (9 ms at 100k) would hold the loop too long: a thread then. A query's first
+# run embeds it in a thread (the model: 5-9 ms) and scans there too.
+INLINE_ROWS = 50_000
 
 Embed = Callable[[str], np.ndarray]
 
@@ -33,19 +42,29 @@ class QueryMeaning:
         return len(self.index) > 0
 
     async def nearest(self, text: str, k: int, floor: float) -> list[Neighbour]:
-        """The `k` documents nearest to `text` with a cosine of at least `floor`. Runs the
-        model and the scan in a worker thread: the event loop keeps serving."""
+        """The `k` documents nearest to `text` with a cosine of at least `floor`. A query
+        seen before is scanned on the event loop while the index holds at most INLINE_ROWS
+        vectors; otherwise the model and the scan run in a worker thread (the loop keeps
+        serving)."""
+        vector = self._remembered(text)
+        if vector is not None and len(self.index) <= INLINE_ROWS:
+            return self.index.nearest(vector, k, floor)
         return await asyncio.to_thread(self._nearest, text, k, floor)
 
     def _nearest(self, text: str, k: int, floor: float) -> list[Neighbour]:
         return self.index.nearest(self.vector(text), k, floor)
 
-    def vector(self, text: str) -> np.ndarray:
+    def _remembered(self, text: str) -> np.ndarray | None:
         with self._lock:
             found = self._vectors.get(text)
             if found is not None:
                 self._vectors.move_to_end(text)
-                return found
+            return found
+
+    def vector(self, text: str) -> np.ndarray:
+        found = self._remembered(text)
+        if found is not None:
+            return found
         vector = self._embed(text)
         with self._lock:
             self._vectors[text] = vector
