@@ -80,13 +80,17 @@ def test_report_has_a_row_per_kind_per_group_and_per_path() -> None:
             "described-heldout": [(1.0, 1.0)],
         },
         "kind_latencies": {"title": [1.0, 3.0], "described": [10.0], "described-heldout": [20.0]},
+        "first_latencies": {"title": [2.0, 4.0], "described": [30.0]},
         "latencies": {"postgres": [1.0, 3.0, 10.0, 20.0]},
         "misses": [],
     }
     lines = search_quality.table(result)
     rows = {line.split("|")[1].strip(): line for line in lines if line.startswith("| ")}
-    assert rows["title"] == "| title | 2 | 0.750 | 0.750 | 1.0 | 3.0 |"
-    assert rows["**named**"] == "| **named** | 2 | 0.750 | 0.750 | 1.0 | 3.0 |"
-    assert rows["**described**"] == "| **described** | 2 | 0.500 | 0.500 | 10.0 | 20.0 |"
+    assert rows["title"] == "| title | 2 | 0.750 | 0.750 | 1.0 | 3.0 | 2.0 | 4.0 |"
+    assert rows["**named**"] == "| **named** | 2 | 0.750 | 0.750 | 1.0 | 3.0 | 2.0 | 4.0 |"
+    assert rows["described-heldout"].endswith("| 20.0 | 20.0 | - | - |")  # no first run timed
+    assert rows["**described**"] == (
+        "| **described** | 2 | 0.500 | 0.500 | 10.0 | 20.0 | 30.0 | 30.0 |"
+    )
     assert rows["**all**"].startswith("| **all** | 4 | 0.625 | 0.625 |")
     assert rows["postgres"] == "| postgres | 4 | 10.0 | 20.0 |"
