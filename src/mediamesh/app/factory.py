@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -74,13 +75,18 @@ def create_app(settings: Settings, service: Service = "all", *, freeze_gc: bool 
             await stack.enter_async_context(maintenance.scheduled(settings))
             await stack.enter_async_context(statistics.kept_fresh(settings, resources.pool))
             metrics.register_collector(lambda: observability_routes.pool_collector(resources.pool))
-            if resources.query_pool is not None:
-                query_pool = resources.query_pool
-                metrics.register_collector(
-                    lambda: observability_routes.pool_collector(
-                        query_pool, "mediamesh_postgres_search_pool", "Search query pool"
+            for name, what, pool in (
+                ("mediamesh_postgres_search_pool", "Search query pool", resources.query_pool),
+                (
+                    "mediamesh_postgres_search_filtered_pool",
+                    "Filtered search query pool",
+                    resources.filtered_query_pool,
+                ),
+            ):
+                if pool is not None:
+                    metrics.register_collector(
+                        functools.partial(observability_routes.pool_collector, pool, name, what)
                     )
-                )
             breaker_metrics.register(metrics, resources.breakers)
             if service in ("discovery", "all"):
                 discovery = await stack.enter_async_context(

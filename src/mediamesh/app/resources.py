@@ -40,8 +40,10 @@ class Resources:
     # the process's vector index and query embeddings (search/semantic/); None when
     # SEARCH_SEMANTIC_ENABLED=false
     meaning: QueryMeaning | None = None
-    # the search query path's own connections (search/postgres/repository.SESSION_SETTINGS)
+    # the search query path's own connections (search/postgres/repository.SESSION_SETTINGS,
+    # FILTERED_SESSION_SETTINGS for searches with filters)
     query_pool: asyncpg.Pool | None = None
+    filtered_query_pool: asyncpg.Pool | None = None
 
     def discovery_stores(self) -> DiscoveryStores:
         lists = {ListKind.TRENDING: self.tables.trending, ListKind.POPULAR: self.tables.popular}
@@ -65,6 +67,7 @@ class Resources:
             self.breakers,
             self.meaning,
             self.query_pool,
+            self.filtered_query_pool,
         )
 
 
@@ -86,16 +89,24 @@ async def open_resources(
             settings.database_url, min_size=0, max_size=settings.database_pool_max_size
         )
         stack.push_async_callback(pool.close)
-        # the search statements run with settings of their own (generic plans, scans from the
-        # table's start): on connections of their own, opened on first use (none in a
-        # process that never searches)
-        query_pool = await postgres.create_pool(
-            settings.database_url,
-            min_size=0,
-            max_size=settings.database_pool_max_size,
-            session=postgres_repository.SESSION_SETTINGS,
-        )
-        stack.push_async_callback(query_pool.close)
+        # the search statements run with settings of their own (kept plans, scans from the
+        # table's start; plans for each run's parameters when filtered): on connections of
+        # their own, opened on first use (none in a process that never searches)
+        query_pools = []
+        for session in (
+            postgres_repository.SESSION_SETTINGS,
+            postgres_repository.FILTERED_SESSION_SETTINGS,
+        ):
+            query_pools.append(
+                await postgres.create_pool(
+                    settings.database_url,
+                    min_size=0,
+                    max_size=settings.database_pool_max_size,
+                    session=session,
+                )
+            )
+            stack.push_async_callback(query_pools[-1].close)
+        query_pool, filtered_query_pool = query_pools
         redis = redis_store.create_client(settings.redis_url, settings.redis_timeout_seconds)
         stack.push_async_callback(redis.aclose)
         client = None
@@ -106,7 +117,18 @@ async def open_resources(
             await _check_tables(client, conn, required_tables or tables.all())
         breakers = Breakers.from_settings(settings)
         meaning = for_settings(settings)
-        yield Resources(settings, pool, redis, tables, client, conn, breakers, meaning, query_pool)
+        yield Resources(
+            settings,
+            pool,
+            redis,
+            tables,
+            client,
+            conn,
+            breakers,
+            meaning,
+            query_pool,
+            filtered_query_pool,
+        )
 
 
 async def _check_tables(

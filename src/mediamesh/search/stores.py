@@ -24,14 +24,19 @@ class SearchStores:
     breakers: Breakers
     # the query's nearest documents by meaning; None when SEARCH_SEMANTIC_ENABLED=false
     meaning: QueryMeaning | None = None
-    # connections set for the query path's statements (postgres/repository.SESSION_SETTINGS);
-    # None: `pool`'s
+    # connections set for the query path's statements (postgres/repository.SESSION_SETTINGS,
+    # FILTERED_SESSION_SETTINGS); None: `pool`'s
     query_pool: asyncpg.Pool | None = None
+    filtered_query_pool: asyncpg.Pool | None = None
 
     @property
     def queries(self) -> asyncpg.Pool:
         """The pool the query path (search, suggestions) reads with."""
         return self.query_pool or self.pool
+
+    def queries_for(self, filtered: bool) -> asyncpg.Pool:
+        """The pool a search reads with: its own for a search with filters."""
+        return (self.filtered_query_pool if filtered else None) or self.queries
 
     @property
     def dynamodb_open(self) -> bool:

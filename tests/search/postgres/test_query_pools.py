@@ -1,0 +1,59 @@
+"""The search query path reads on pools of its own (search/postgres/repository.py): kept
+(generic) plans for a search without filters and for suggestions, plans for each run's
+parameters for a search with filters; both scan tables from their first page."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from mediamesh.search.postgres import repository as postgres_repository
+from mediamesh.settings import Settings
+from mediamesh.storage import postgres
+from tests.search.search_api import search
+from tests.support import api_client
+
+
+def _opened(metrics: str, pool: str) -> float:
+    found = re.search(rf"^mediamesh_postgres_{pool}_connections (\S+)$", metrics, re.M)
+    assert found, f"no gauge for {pool}"
+    return float(found.group(1))
+
+
+async def _metrics(client: httpx.AsyncClient) -> str:
+    return (await client.get("/metrics")).text
+
+
+async def test_a_search_with_filters_reads_on_its_own_pool(films: Settings) -> None:
+    async with api_client(films, "search") as client:
+        before = await _metrics(client)
+        assert _opened(before, "search_pool") == _opened(before, "search_filtered_pool") == 0
+        plain = await search(client, q="godfather")
+        after_plain = await _metrics(client)
+        assert _opened(after_plain, "search_pool") == 1
+        assert _opened(after_plain, "search_filtered_pool") == 0
+        filtered = await search(client, q="godfather", category=plain["items"][0]["category"])
+        after_filtered = await _metrics(client)
+        assert _opened(after_filtered, "search_filtered_pool") == 1
+    assert filtered["items"][0]["contentId"] == plain["items"][0]["contentId"]
+
+
+@pytest.mark.parametrize(
+    ("session", "plans"),
+    [
+        (postgres_repository.SESSION_SETTINGS, "force_generic_plan"),
+        (postgres_repository.FILTERED_SESSION_SETTINGS, "force_custom_plan"),
+    ],
+)
+async def test_the_pools_connections_have_their_settings(
+    films: Settings, session: dict[str, str], plans: str
+) -> None:
+    pool = await postgres.create_pool(films.database_url, min_size=1, max_size=1, session=session)
+    try:
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("SHOW plan_cache_mode") == plans
+            assert await conn.fetchval("SHOW synchronize_seqscans") == "off"
+    finally:
+        await pool.close()
