@@ -35,6 +35,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -53,9 +54,9 @@ from mediamesh.storage.migrations import migrate
 
 sys.path.insert(0, str(Path(__file__).parent))
 from search_labels import QUERIES
+from stack import server_command, serving
 
 SAMPLE_SIZE = 36_254
-SERVER_START_SECONDS = 120
 # a query outside the labelled set, sent first: what a process does once (loading the model)
 # is not any labelled query's first run
 WARM_UP = "a film to warm up the server"
@@ -134,49 +135,18 @@ def fill_dynamodb(settings: Settings) -> None:
         subprocess.run([CLI, *command], env=env, check=True, capture_output=True)
 
 
-def _start_server(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [CLI, "serve", "search", "--port", str(port), "--log-level", "warning"],
-        env=environment(settings),
-    )
-
-
-@asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[str]:
-    """`mediamesh serve search` on a free port, as deployed (its own process, uvloop, the
-    garbage collector's start-up objects frozen); yields its base URL once it is ready."""
-    port = dynamodb_local.free_port()
-    server = _start_server(settings, port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        async with httpx.AsyncClient(base_url=url) as client:
-            while True:
-                if server.poll() is not None:
-                    raise RuntimeError(f"the search server exited with {server.returncode}")
-                try:
-                    if (await client.get("/health/ready")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the search server was not ready in {SERVER_START_SECONDS} s"
-                    )
-                await asyncio.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
 @asynccontextmanager
 async def search_client(settings: Settings, over_http: bool) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the search API: over HTTP to a server process of its own, or to the app
     in this process (ASGI: no network, no server)."""
     if over_http:
-        async with serving(settings) as url, httpx.AsyncClient(base_url=url) as client:
-            yield client
+        # `mediamesh serve search` as deployed: its own process, uvloop, the garbage
+        # collector's start-up objects frozen
+        port = dynamodb_local.free_port()
+        log = Path(tempfile.gettempdir()) / "mediamesh-search-quality-server.log"
+        with serving(server_command("search", port), port, environment(settings), log) as server:
+            async with httpx.AsyncClient(base_url=server.base_url) as client:
+                yield client
         return
     app = create_app(settings, "search")
     async with app.router.lifespan_context(app):

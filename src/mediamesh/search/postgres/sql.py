@@ -4,7 +4,8 @@ A search is one statement (SEARCH): it counts the match set and reads one page, 
 counts and the page see one snapshot and cost one round trip. Its tsqueries are built first
 (BUILD_SEARCH, cached per process by repository.py) and passed as parameters. The
 connections that run these statements keep one plan per statement (generic plans:
-repository.SESSION_SETTINGS), which the statements are written for.
+repository.SESSION_SETTINGS), which the statements are written for; a search with filters
+is planned for its values (repository.FILTERED_SESSION_SETTINGS).
 
 Parameters shared by the search statements:
     $1 tsquery (text, canonical form made by BUILD_SEARCH; NULL = no full-text query)
@@ -68,7 +69,8 @@ _NOT_EXCLUDED = "($2::text IS NULL OR NOT d.document @@ $2::tsquery)"
 # Full-text matches scored beyond the title tier, at most: for a query of thousands of
 # matches these are any of them (the first read), and their full-text rank is the costly
 # part of a search (each reads the whole document vector: 6 ms for 500 of "star wars");
-# 150 instead of 500 left nDCG@10 of every named kind as it was (bench/search_quality.py).
+# 150 instead of SEARCH_CANDIDATE_LIMIT (1,000) left nDCG@10 of every named kind as it was
+# (bench/search_quality.py).
 DOCUMENT_CANDIDATES = 150
 
 # A typo-tolerant title match's: no full-text rank (it has none), the title's similarity.
@@ -140,19 +142,19 @@ _SEARCH_HIGHLIGHTS = f"""coalesce(to_tsvector({CONFIG}, d.title) @@ $1::tsquery
 # ts_headline options of the title and the description. One row: the counts, and the page
 # as JSON.
 #
-# The match set: full-text matches, plus typo-tolerant title matches (never full-text ones,
-# so the two are disjoint: they join only when full text found fewer than $9, so `fts`
-# holds every full-text match) when they join it; each part read up to $10 rows (more: a capped
-# count, which search.py completes with SAMPLE_MATCHES). Ranking runs on a bounded candidate
-# set: at most $8 title matches, and the first $8 of each part of the match set as read
-# (of the full-text part, DOCUMENT_CANDIDATES at most)
-# (rows already found, fetched again by key: never a second scan, nor a second trigram
-# search); only those are scored (the score is a function of the row, so a document found
-# twice is one UNION row). The title tier comes first so a title match is never lost when
-# the query matches more than $8 documents. Its document condition (for exclusions) is
-# written so that no index can serve it: the planner read a prefix's title matches through
-# the document index, computing to_tsvector(title) for each of its matches (2-3x slower than
-# the title index). Only the page's rows are read again, for their text and highlights.
+# The match set: full-text matches, plus typo-tolerant title matches when full text finds
+# fewer than $9 documents (and fewer than the cap: then `fts` holds every full-text match, and
+# the typo-tolerant ones leave those out, so the two are disjoint); each part read up to $10
+# rows (more: a capped count, which search.py completes with SAMPLE_MATCHES). Ranking runs on
+# a bounded candidate set: at most $8 title matches, then the first rows read of each part
+# of the match set (DOCUMENT_CANDIDATES of the full-text part, $8 of the other), fetched
+# again by key (never a second scan, nor a second trigram search); only those are scored
+# (the score is a function of the row, so a document found twice is one UNION row). The
+# title tier comes first so a title match is never lost when the query matches more than $8
+# documents. Its document condition (for exclusions) is written so that no index can serve
+# it: the planner read a prefix's title matches through the document index, computing
+# to_tsvector(title) for each of its matches (2-3x slower than the title index). Only the
+# page's rows are read again, for their text and highlights.
 SEARCH = f"""
 WITH fts AS (
     SELECT d.content_id, d.content_type, d.category, d.language FROM search_documents d
@@ -161,7 +163,7 @@ WITH fts AS (
 ),
 fuzzy AS (
     SELECT d.content_id, d.content_type, d.category, d.language FROM search_documents d
-    WHERE $3 <> '' AND (SELECT count(*) FROM fts) < $9
+    WHERE $3 <> '' AND (SELECT count(*) FROM fts) < least($9, $10)
       AND d.title_norm %> $3 AND d.content_id <> ALL (ARRAY(SELECT content_id FROM fts))
       AND {_NOT_EXCLUDED} AND {_FILTERS}
     LIMIT $10
