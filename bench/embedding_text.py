@@ -254,7 +254,7 @@ def shipped_rows(
     found = known_vectors([text_hash(t) for t in texts])
     if len(found) < len(set(map(text_hash, texts))):
         return "", "the shipped file lacks some of these texts: run scripts/embed_sample.py"
-    shipped = np.stack([found[text_hash(t)] for t in texts])
+    shipped = np.stack([found[text_hash(t)][0] for t in texts])  # the whole text's vector
     rows = random.Random(SEED).sample(range(len(texts)), 200)
     cosines = (shipped[rows] * fresh[rows]).sum(axis=1)
     cells = [f"{mean_ndcg(shipped, ids, q):.3f}" for q in queries.values()]

@@ -27,7 +27,6 @@ from typing import Any
 
 import asyncpg
 import httpx
-import numpy as np
 import tantivy
 
 from bench.dataset import SearchWorkload
@@ -37,7 +36,7 @@ from bench.stack import BenchStack, server_command, serving
 from mediamesh.devstack.dynamodb_local import free_port
 from mediamesh.search.postgres import relaxed
 from mediamesh.search.semantic import repository as vectors
-from mediamesh.search.semantic.embedding import embed_due, fill_known_vectors
+from mediamesh.search.semantic.embedding import embed_due, embed_passages, fill_known_vectors
 from mediamesh.search.semantic.known_vectors import known_vectors
 from mediamesh.search.semantic.model import Vectors, embedder
 from mediamesh.search.semantic.text import document_text, text_hash
@@ -214,7 +213,7 @@ async def prepare(
     copies = _copied_vectors(generated, derived_from)
     by_model: list[str] = []
 
-    async def copy(texts: Sequence[str]) -> Vectors:
+    async def copy(texts: Sequence[str]) -> list[Vectors]:
         # embed_due's model, for what has no shipped vector: the generated documents
         missing = [text for text in texts if text not in copies]
         by_model.extend(missing)
@@ -223,9 +222,9 @@ async def prepare(
                 f"{len(by_model)} documents have no vector to copy (e.g. {missing[0][:80]!r})"
             )
         if missing:
-            computed = await asyncio.to_thread(embedder().embed_documents, missing)
+            computed = await asyncio.to_thread(embed_passages, embedder().embed_documents, missing)
             copies.update(zip(missing, computed, strict=True))
-        return np.stack([copies[text] for text in texts])
+        return [copies[text] for text in texts]
 
     async with postgres.connect(stack.database_url) as conn:
         known = await fill_known_vectors(conn)

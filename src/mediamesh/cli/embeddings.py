@@ -12,7 +12,7 @@ from mediamesh.cli.progress import progress_bar
 from mediamesh.cli.runtime import out, run, settings
 from mediamesh.search.semantic import repository
 from mediamesh.search.semantic.embedding import BatchReport, embed_due, embed_in_thread
-from mediamesh.search.semantic.model import MODEL_ID
+from mediamesh.search.semantic.text import EMBEDDING_ID
 from mediamesh.storage import postgres
 
 app = typer.Typer(help="Document vectors for semantic search.", no_args_is_help=True)
@@ -100,7 +100,7 @@ def status() -> None:
             )
 
     embedded, waiting, working = run(go())
-    out.print(f"model     {MODEL_ID}")
+    out.print(f"model     {EMBEDDING_ID}")
     out.print(f"embedded  {embedded} documents")
     out.print(f"waiting   {waiting} documents")
     out.print(

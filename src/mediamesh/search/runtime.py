@@ -145,7 +145,7 @@ async def _vector_index(stores: SearchStores) -> AsyncIterator[None]:
         yield
         return
 
-    async def read(after_seq: int, limit: int) -> tuple[list[str], Vectors, int]:
+    async def read(after_seq: int, limit: int) -> tuple[list[str], list[Vectors], int]:
         timeout = stores.settings.search_postgres_timeout_seconds
         async with stores.pool.acquire(timeout=timeout) as conn:
             return await semantic_repository.vectors_since(conn, after_seq, limit)

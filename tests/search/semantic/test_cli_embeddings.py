@@ -12,7 +12,7 @@ import subprocess
 
 import asyncpg
 
-from mediamesh.search.semantic.model import MODEL_ID
+from mediamesh.search.semantic.text import EMBEDDING_ID
 from mediamesh.settings import Settings
 from tests.cli.run import MEDIAMESH, environment, mediamesh
 from tests.conftest import Stack
@@ -65,7 +65,7 @@ async def test_status_tells_the_model_and_the_counts(stack: Stack, unique: str) 
         await index(pool, [film(cid, cid, "") for cid in IDS[:3]])
         before = await asyncio.to_thread(mediamesh, settings, "embeddings", "status")
         assert before.returncode == 0, before.stderr
-        assert f"model     {MODEL_ID}" in before.stdout
+        assert f"model     {EMBEDDING_ID}" in before.stdout
         assert "embedded  0 documents" in before.stdout
         assert "waiting   3 documents" in before.stdout
         assert "worker    none" in before.stdout

@@ -32,9 +32,10 @@ from tests.search.semantic.embedding_support import (
 RNG = np.random.default_rng(13)
 
 
-def unit() -> Vectors:
-    vector = RNG.standard_normal(DIMENSIONS).astype(np.float32)
-    return vector / np.linalg.norm(vector)
+def unit(vectors: int = 2) -> Vectors:
+    """A random embedding: `vectors` unit vectors (a text's and its passages')."""
+    rows = RNG.standard_normal((vectors, DIMENSIONS)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
 async def store_all(pool: asyncpg.Pool, vectors: dict[str, Vectors] | None = None) -> list[str]:
@@ -113,26 +114,28 @@ async def test_vectors_come_back_in_seq_order_and_again_when_replaced(
     stack: Stack, unique: str
 ) -> None:
     async with own_pool(stack, unique) as (_, pool):
-        vectors = {cid: unit() for cid in ("v1", "v2", "v3")}
+        vectors = {cid: unit(n) for n, cid in enumerate(("v1", "v2", "v3"), start=1)}
         for cid in vectors:  # one store each: seq follows the order of the stores
             await index(pool, [film(cid, cid, "")])
             await store_all(pool, vectors)
         async with pool.acquire() as conn:
-            ids, matrix, seq = await repository.vectors_since(conn, 0, 2)
+            ids, embeddings, seq = await repository.vectors_since(conn, 0, 2)
             assert ids == ["v1", "v2"]
-            assert matrix.dtype == np.float32 and matrix.shape == (2, DIMENSIONS)
-            assert np.array_equal(matrix, np.stack([vectors["v1"], vectors["v2"]]))
-            ids, matrix, last = await repository.vectors_since(conn, seq, 2)
-            assert ids == ["v3"] and np.array_equal(matrix[0], vectors["v3"])
-            ids, matrix, unchanged = await repository.vectors_since(conn, last, 2)
-            assert (ids, matrix.shape, unchanged) == ([], (0, DIMENSIONS), last)
+            assert [e.shape for e in embeddings] == [(1, DIMENSIONS), (2, DIMENSIONS)]
+            assert all(e.dtype == np.float32 for e in embeddings)
+            assert np.array_equal(embeddings[0], vectors["v1"])
+            assert np.array_equal(embeddings[1], vectors["v2"])
+            ids, embeddings, last = await repository.vectors_since(conn, seq, 2)
+            assert ids == ["v3"] and np.array_equal(embeddings[0], vectors["v3"])
+            ids, embeddings, unchanged = await repository.vectors_since(conn, last, 2)
+            assert (ids, embeddings, unchanged) == ([], [], last)
 
             # a new vector for v1 (its title changed): v1 comes again, after v3
             await index(pool, [film("v1", "v1 again", "")])
             vectors["v1"] = unit()
             await store_all(pool, vectors)
-            ids, matrix, newer = await repository.vectors_since(conn, last, 10)
-            assert ids == ["v1"] and newer > last and np.array_equal(matrix[0], vectors["v1"])
+            ids, embeddings, newer = await repository.vectors_since(conn, last, 10)
+            assert ids == ["v1"] and newer > last and np.array_equal(embeddings[0], vectors["v1"])
 
             await tombstone(pool, ["v2"])  # a deleted document's vector is not served
             ids, _, _ = await repository.vectors_since(conn, 0, 10)
@@ -184,7 +187,7 @@ async def test_a_change_that_leaves_the_embedded_text_alone_keeps_the_vector(
             return  # tags are embedded after all: a real change, covered above
         assert await due(pool) == {"t"}
 
-        async def no_model(texts: Sequence[str]) -> Vectors:
+        async def no_model(texts: Sequence[str]) -> list[Vectors]:
             raise AssertionError(f"the model was asked for {texts}")
 
         async with pool.acquire() as conn:

@@ -16,8 +16,8 @@ from mediamesh.catalog.models import CatalogItem
 from mediamesh.search.semantic import repository
 from mediamesh.search.semantic.embedding import embed_due, embed_in_thread, fill_known_vectors
 from mediamesh.search.semantic.known_vectors import known_vectors
-from mediamesh.search.semantic.model import MODEL_ID, Vectors, embedder
-from mediamesh.search.semantic.text import document_text, text_hash
+from mediamesh.search.semantic.model import Vectors, embedder
+from mediamesh.search.semantic.text import EMBEDDING_ID, document_text, passages, text_hash
 from mediamesh.search.semantic.worker import EmbeddingWorker, WorkerPolicy
 from tests.conftest import Stack
 from tests.search.semantic.embedding_support import (
@@ -39,7 +39,8 @@ CORPUS = [
 
 
 def model_vector(title: str, description: str) -> Vectors:
-    return embedder().embed_documents([document_text(title, description, [])])[0]
+    """The embedding the model gives the document: its text's vector, then its passages'."""
+    return embedder().embed_documents(passages(document_text(title, description, [])))
 
 
 class Recording:
@@ -48,7 +49,7 @@ class Recording:
     def __init__(self) -> None:
         self.texts: list[str] = []
 
-    async def __call__(self, texts: Sequence[str]) -> Vectors:
+    async def __call__(self, texts: Sequence[str]) -> list[Vectors]:
         self.texts.extend(texts)
         return await embed_in_thread(texts)
 
@@ -77,7 +78,7 @@ async def test_the_worker_clears_the_backlog_and_a_notify_wakes_it(
             assert np.allclose(vector, model_vector(doc.title, doc.description), atol=1e-5)
         assert worker.counters.embedded == len(CORPUS) + 1
         model = await pool.fetchval("SELECT DISTINCT model FROM search_embeddings")
-        assert model == MODEL_ID
+        assert model == EMBEDDING_ID
 
 
 async def _none_due(pool: asyncpg.Pool) -> bool:
@@ -91,7 +92,7 @@ async def test_an_edit_made_while_its_vector_is_computed_stays_due(
         await index(pool, CORPUS[:2])
         edited = CORPUS[0].model_copy(update={"description": "A lawyer escapes from prison."})
 
-        async def edit_then_embed(texts: Sequence[str]) -> Vectors:
+        async def edit_then_embed(texts: Sequence[str]) -> list[Vectors]:
             await index(pool, [edited])  # committed while the batch is being embedded
             return await embed_in_thread(texts)
 

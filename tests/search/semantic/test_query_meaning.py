@@ -36,7 +36,7 @@ class Model:
 
 def _meaning(model: Model) -> QueryMeaning:
     index = VectorIndex()
-    index.apply([f"doc-{i}" for i in range(5)], np.stack([_unit(i) for i in range(5)]), seq=5)
+    index.apply([f"doc-{i}" for i in range(5)], [_unit(i)[np.newaxis, :] for i in range(5)], seq=5)
     return QueryMeaning(index, model)
 
 

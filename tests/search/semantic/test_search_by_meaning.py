@@ -14,6 +14,7 @@ from tests.search.semantic.embedding_support import due, film, index, own_pool, 
 from tests.support import api_client
 
 WHALE = "whale"
+VOYAGE = "voyage"  # a long text, one of whose passages tells a detail
 CORPUS = [
     film(
         WHALE,
@@ -23,6 +24,14 @@ CORPUS = [
     ),
     film("bakers", "Rising", "Two rival bakers in Paris compete for the title of best croissant."),
     film("hacker", "Root Access", "A hacker uncovers a conspiracy inside a bank's computers."),
+    film(
+        VOYAGE,
+        "The Long Voyage",
+        "A merchant captain sails his ship from Boston to Canton and back over three years, "
+        "trading furs, tea and silk through storms, mutinies and a season of fever in port. "
+        "On the way home his young daughter secretly raises an orphaned baby owl in the hold, "
+        "and the crew argue over cargo, wages and the route around Cape Horn.",
+    ),
     film("war", "Trenches", "Soldiers hold a muddy front line through a long winter of shelling."),
     film(
         "tower",
@@ -88,3 +97,28 @@ async def test_a_named_film_keeps_its_strict_answer(stack: Stack, unique: str) -
             body = await search(client, q="light tower")
             assert ids(body) == ["tower"]  # its title has every word: no relaxation, no vectors
             assert body["items"][0]["matchedBy"] == ["text"]
+
+
+async def test_a_detail_told_in_passing_is_found_by_its_passage(stack: Stack, unique: str) -> None:
+    async with own_pool(stack, unique) as (url, pool):
+        await index(pool, CORPUS)
+        settings = stack.settings(database_url=url, dynamodb_enabled=False)
+        async with api_client(settings, "search") as client:
+            await _ready(client, pool)
+            body = await search(client, q="little girl hides a pet bird she rescued")
+            first = body["items"][0]
+            assert first["contentId"] == VOYAGE
+            assert first["matchedBy"] == ["meaning"]
+
+
+async def test_an_or_that_finds_too_little_is_relaxed_too(stack: Stack, unique: str) -> None:
+    async with own_pool(stack, unique) as (url, pool):
+        await index(pool, CORPUS)
+        settings = stack.settings(database_url=url, dynamodb_enabled=False)
+        async with api_client(settings, "search") as client:
+            await _ready(client, pool)
+            # people write "or" in a description: as an operator it matches nothing here
+            body = await search(client, q="keeper of a tower or a man who rescues a sea creature")
+            first = body["items"][0]
+            assert first["contentId"] == WHALE
+            assert "meaning" in first["matchedBy"]

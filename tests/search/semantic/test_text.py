@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 
 from mediamesh.search.semantic.text import (
+    EMBEDDING_ID,
+    PASSAGE_STRIDE,
+    PASSAGE_WORDS,
     Description,
     document_text,
+    passages,
     query_text,
     read_description,
     sentences,
@@ -87,6 +91,32 @@ def test_without_a_plot_document_text_is_what_the_film_is() -> None:
 @pytest.mark.parametrize("description", [None, "", "   "])
 def test_a_film_without_description_embeds_its_title(description: str | None) -> None:
     assert document_text("  The   Tiger Man ", description, []) == "The Tiger Man"
+
+
+def test_a_short_text_is_one_passage() -> None:
+    text = " ".join(f"w{i}" for i in range(PASSAGE_WORDS))
+    assert passages(text) == [text]
+
+
+def test_a_long_text_is_itself_then_overlapping_windows_to_its_end() -> None:
+    words = [f"w{i}" for i in range(PASSAGE_WORDS + PASSAGE_STRIDE + 3)]
+    text = " ".join(words)
+
+    cut = passages(text)
+
+    assert cut[0] == text
+    assert cut[1:] == [
+        " ".join(words[:PASSAGE_WORDS]),
+        " ".join(words[PASSAGE_STRIDE : PASSAGE_STRIDE + PASSAGE_WORDS]),
+        " ".join(words[2 * PASSAGE_STRIDE :]),
+    ]
+    # every word is in some window, and every window is at most PASSAGE_WORDS long
+    assert set(" ".join(cut[1:]).split()) == set(words)
+    assert all(len(window.split()) <= PASSAGE_WORDS for window in cut[1:])
+
+
+def test_the_passage_scheme_is_part_of_the_embedding_id() -> None:
+    assert f"passages-{PASSAGE_WORDS}-{PASSAGE_STRIDE}" in EMBEDDING_ID
 
 
 def test_text_hash_identifies_the_exact_text() -> None:

@@ -1,11 +1,12 @@
-"""The in-process vector index: exact cosine order, replacement, growth and paged refresh.
-Pure (the reader is a stand-in of our own interface over a list)."""
+"""The in-process vector index: exact order by the blend of a document's whole-text and best
+passage cosines, replacement, growth and paged refresh. Pure (the reader is a stand-in of
+our own interface over a list)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from mediamesh.search.semantic.index import REFRESH_PAGE, VectorIndex
+from mediamesh.search.semantic.index import REFRESH_PAGE, WHOLE_WEIGHT, VectorIndex
 from mediamesh.search.semantic.model import DIMENSIONS
 
 
@@ -14,41 +15,74 @@ def _unit(seed: int) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
+def _one(vector: np.ndarray) -> np.ndarray:
+    """An embedding of one vector (a text too short for passages)."""
+    return vector[np.newaxis, :]
+
+
 def test_the_nearest_come_first_and_a_floor_cuts_the_rest() -> None:
     index = VectorIndex()
     query = _unit(0)
-    near = (query + 0.1 * _unit(1)) / np.linalg.norm(query + 0.1 * _unit(1))
-    index.apply(["far", "same", "near"], np.stack([_unit(2), query, near]), seq=3)
+    near = (query + 0.5 * _unit(1)) / np.linalg.norm(query + 0.5 * _unit(1))
+    index.apply(["far", "same", "near"], [_one(_unit(2)), _one(query), _one(near)], seq=3)
     found = index.nearest(query, k=3, floor=-1.0)
     assert [n.content_id for n in found] == ["same", "near", "far"]
-    assert abs(found[0].similarity - 1.0) < 1e-5
+    assert abs(found[0].similarity - 1.0) < 0.01  # int8 codes: within ~0.003
     assert [n.content_id for n in index.nearest(query, k=3, floor=0.5)] == ["same", "near"]
     assert [n.content_id for n in index.nearest(query, k=1, floor=-1.0)] == ["same"]
-    assert index.seq == 3
+    assert index.seq == 3 and len(index) == 3 and index.rows == 3
 
 
-def test_a_new_vector_replaces_the_old_one_of_the_same_document() -> None:
+def test_a_passage_near_the_query_finds_its_document() -> None:
+    query = _unit(0)
     index = VectorIndex()
-    index.apply(["a", "b"], np.stack([_unit(1), _unit(2)]), seq=2)
-    index.apply(["a"], _unit(5)[None, :], seq=7)
-    assert len(index) == 2 and index.seq == 7
+    # "told": the whole text is far, one of its passages says what the query asks
+    told = np.stack([_unit(1), _unit(2), query])
+    index.apply(["told", "other"], [told, np.stack([_unit(3), _unit(4)])], seq=2)
+    found = index.nearest(query, k=2, floor=-1.0)
+    assert [n.content_id for n in found] == ["told", "other"]
+    expected = WHOLE_WEIGHT * float(_unit(1) @ query) + (1 - WHOLE_WEIGHT) * 1.0
+    assert abs(found[0].similarity - expected) < 0.01
+
+
+def test_the_whole_text_breaks_a_tie_of_passages() -> None:
+    query = _unit(0)
+    index = VectorIndex()
+    # both have a passage equal to the query; "about" is about it as a whole as well
+    about = np.stack([(query + _unit(1)) / np.linalg.norm(query + _unit(1)), query])
+    aside = np.stack([_unit(2), query])
+    index.apply(["aside", "about"], [aside, about], seq=2)
+    assert [n.content_id for n in index.nearest(query, k=2, floor=-1.0)] == ["about", "aside"]
+
+
+def test_a_new_embedding_replaces_the_old_one_of_the_same_document() -> None:
+    index = VectorIndex()
+    index.apply(["a", "b"], [_one(_unit(1)), _one(_unit(2))], seq=2)
+    index.apply(["a"], [_one(_unit(5))], seq=7)  # as many vectors: overwritten in place
+    assert len(index) == 2 and index.seq == 7 and index.rows == 2
     assert index.nearest(_unit(5), k=1, floor=-1.0)[0].content_id == "a"
+
+    index.apply(["a"], [np.stack([_unit(6), _unit(7)])], seq=8)  # more: a new block
+    assert len(index) == 2 and index.rows == 4
+    found = index.nearest(_unit(5), k=5, floor=-1.0)
+    assert sorted(n.content_id for n in found) == ["a", "b"]  # the old block never comes back
+    assert index.nearest(_unit(7), k=1, floor=-1.0)[0].content_id == "a"
 
 
 async def test_refresh_reads_page_after_page_from_the_last_seq() -> None:
     total = REFRESH_PAGE + 7  # more than one page, and the matrix must grow
     ids = [f"doc{i}" for i in range(total)]
-    vectors = np.stack([_unit(i) for i in range(total)])
+    embeddings = [np.stack([_unit(i), _unit(total + i)]) for i in range(total)]
     asked: list[int] = []
 
-    async def read(after_seq: int, limit: int) -> tuple[list[str], np.ndarray, int]:
+    async def read(after_seq: int, limit: int) -> tuple[list[str], list[np.ndarray], int]:
         asked.append(after_seq)
         chunk = slice(after_seq, min(after_seq + limit, total))
-        return ids[chunk], vectors[chunk], min(after_seq + limit, total)
+        return ids[chunk], embeddings[chunk], min(after_seq + limit, total)
 
     index = VectorIndex()
     assert await index.refresh(read) == total
     assert asked == [0, REFRESH_PAGE]
-    assert len(index) == total and index.seq == total
-    assert index.nearest(vectors[-1], k=1, floor=-1.0)[0].content_id == ids[-1]
+    assert len(index) == total and index.seq == total and index.rows == 2 * total
+    assert index.nearest(embeddings[-1][1], k=1, floor=-1.0)[0].content_id == ids[-1]
     assert await index.refresh(read) == 0  # nothing new

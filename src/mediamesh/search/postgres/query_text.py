@@ -13,7 +13,6 @@ hand it, and what else the query means:
   matches honour exclusions too.
 - `phrases`: the positive quoted phrases, which every result must contain however it was
   found (a relaxed or semantic match too: search/postgres/relaxed.py).
-- `has_or`: the query says `a or b`, so it is already as loose as it asked to be.
 """
 
 from __future__ import annotations
@@ -41,7 +40,6 @@ class ParsedQuery:
     fuzzy: str
     excluded: str
     phrases: str = ""
-    has_or: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -81,7 +79,6 @@ def parse(raw: str) -> ParsedQuery:
         fuzzy=" ".join(fuzzy_words)[:MAX_FUZZY_CHARS],
         excluded=" or ".join(_closed_quote(e) for e in exclusions),
         phrases=" ".join(phrases),
-        has_or=any(w.casefold() == "or" for w in _PHRASE.sub(" ", positive).split()),
     )
 
 

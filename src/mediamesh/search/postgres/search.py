@@ -61,7 +61,9 @@ async def search(stores: SearchStores, query: SearchQuery) -> SearchResult:
     hybrid_page = bool(query.cursor and query.cursor.startswith(hybrid.CURSOR_PREFIX))
     token = query.cursor.removeprefix(hybrid.CURSOR_PREFIX) if query.cursor else None
     after = decode_position(token, mark) if token else None
-    relaxable = settings.search_relax_below > 0 and not parsed.has_or and not parsed.is_empty
+    # an `or` query too: people write "silent or blind" in a description, and an `or` that
+    # finds too little is no answer either
+    relaxable = settings.search_relax_below > 0 and not parsed.is_empty
     meaning = None
     try:
         with translated_errors(settings.database_url), postgres_repository.timed(timeout):

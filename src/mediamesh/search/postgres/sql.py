@@ -21,8 +21,8 @@ CONFIG = "'public.mediamesh_english'::regconfig"
 # Scores (docs/SEARCH.md, "Ranking"): strict matches score STRICT_TIER + their text score in
 # a hybrid answer; other hybrid matches RELAXED_WEIGHT * coverage + MEANING_WEIGHT * cosine.
 STRICT_TIER = 1.0
-RELAXED_WEIGHT = 0.4
-MEANING_WEIGHT = 0.6
+RELAXED_WEIGHT = 0.3
+MEANING_WEIGHT = 0.7
 # popularity (search/popularity.py, 0..1) adds at most this much: it orders matches that
 # score alike, never a clearly better one below a worse
 POPULARITY_WEIGHT = 0.02

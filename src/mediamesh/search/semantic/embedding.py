@@ -11,25 +11,39 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import astuple, dataclass
+from itertools import pairwise
 
 import asyncpg
+import numpy as np
 
 from mediamesh.search.semantic import repository
 from mediamesh.search.semantic.known_vectors import known_vectors
-from mediamesh.search.semantic.model import MODEL_ID, Vectors, embedder
+from mediamesh.search.semantic.model import Vectors, embedder
 from mediamesh.search.semantic.repository import ComputedVector, DueDocument, Position
-from mediamesh.search.semantic.text import document_text, text_hash
+from mediamesh.search.semantic.text import EMBEDDING_ID, document_text, passages, text_hash
 
-# texts → one unit vector per text, in order (the model, off the event loop)
-Embed = Callable[[Sequence[str]], Awaitable[Vectors]]
+# document texts → each one's embedding (its passages' unit vectors: embed_passages), in
+# order (the model, off the event loop)
+Embed = Callable[[Sequence[str]], Awaitable[list[Vectors]]]
 
 # documents per batch when only known vectors are used: no model call to keep short
 KNOWN_ONLY_BATCH_SIZE = 500
 
 
-async def embed_in_thread(texts: Sequence[str]) -> Vectors:
+def embed_passages(
+    embed_rows: Callable[[Sequence[str]], Vectors], texts: Sequence[str]
+) -> list[Vectors]:
+    """Each text's embedding: the vectors (n, DIMENSIONS) of its `passages` (the whole text
+    first), computed by `embed_rows` (texts → one unit vector each) in one call."""
+    cut = [passages(text) for text in texts]
+    rows = embed_rows([passage for parts in cut for passage in parts])
+    bounds = np.cumsum([0, *(len(parts) for parts in cut)]).tolist()
+    return [rows[start:end] for start, end in pairwise(bounds)]
+
+
+async def embed_in_thread(texts: Sequence[str]) -> list[Vectors]:
     """The process's model, run in a worker thread: the event loop keeps serving."""
-    return await asyncio.to_thread(lambda: embedder().embed_documents(texts))
+    return await asyncio.to_thread(lambda: embed_passages(embedder().embed_documents, texts))
 
 
 @dataclass(frozen=True)
@@ -66,7 +80,7 @@ async def embed_batch(
         vector = None if i in kept else known.get(hashes[i], computed.get(i))
         if i in kept or vector is not None:
             vectors.append(ComputedVector(d.content_id, d.indexed_at, hashes[i], vector))
-    stored = await repository.store(conn, vectors, MODEL_ID)
+    stored = await repository.store(conn, vectors, EMBEDDING_ID)
     return BatchReport(
         read=len(documents),
         kept=len(kept),

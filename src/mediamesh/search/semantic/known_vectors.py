@@ -1,4 +1,5 @@
-"""The shipped vectors of the sample catalog: the model's output for exactly those texts.
+"""The shipped embeddings of the sample catalog: the model's output for exactly those texts
+and their passages.
 
 A content-addressed cache in front of the model: the embedding worker asks it for the text
 hashes it is about to embed, and only embeds what it lacks, so loading the sample costs no
@@ -18,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mediamesh.search.semantic import vector_file
-from mediamesh.search.semantic.model import MODEL_ID
+from mediamesh.search.semantic.text import EMBEDDING_ID
 
 SAMPLE_VECTORS = "sample_vectors.npz"  # in the mediamesh.data package
 
@@ -29,7 +30,8 @@ _lock = threading.Lock()
 
 
 def known_vectors(hashes: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
-    """The float32 unit vector of each of `hashes` the shipped file has (others are absent).
+    """The embedding — (n, DIMENSIONS) float32 unit vectors: the text's, then its passages' —
+    of each of `hashes` the shipped file has (others are absent).
 
     The file is read once, on first use (~0.1 s); a missing or unreadable file, or one made
     by another model, counts as empty (logged once), never as an error.
@@ -38,7 +40,7 @@ def known_vectors(hashes: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
     if file is None:
         return {}
     found = [h for h in dict.fromkeys(hashes) if h in rows]
-    return dict(zip(found, file.vectors([rows[h] for h in found]), strict=True))
+    return dict(zip(found, file.embeddings([rows[h] for h in found]), strict=True))
 
 
 def _loaded() -> tuple[dict[str, int], vector_file.VectorFile | None]:
@@ -57,9 +59,11 @@ def _read_shipped() -> vector_file.VectorFile | None:
     except (OSError, ValueError, KeyError) as exc:
         _log.warning("no shipped sample vectors (%s): every text is embedded by the model", exc)
         return None
-    if file.model_id != MODEL_ID:
+    if file.model_id != EMBEDDING_ID:
         _log.warning(
-            "the shipped sample vectors are of model %s, not %s: not used", file.model_id, MODEL_ID
+            "the shipped sample vectors are of model %s, not %s: not used",
+            file.model_id,
+            EMBEDDING_ID,
         )
         return None
     return file

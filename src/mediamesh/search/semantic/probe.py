@@ -15,15 +15,16 @@ from mediamesh.search.semantic.model import embedder
 from mediamesh.settings import Settings
 
 CACHED_QUERIES = 4_096
-# A query's vector already computed and an index of at most this many vectors: the scan runs
-# on the event loop (~3 ms at 36k here; the loop waits). Handed to a worker thread it cost
-# more: the thread holds the GIL between numpy's calls, and the loop, woken by PostgreSQL's
-# answers meanwhile, waited for it up to the interpreter's switch interval (5 ms). Over
-# HTTP, sequential (bench/search_quality.py --http, three runs each, back to back): named
-# p95 18.4-18.8 ms in a thread, 15.9-18.9 on the loop; described 22.6-26.7 against 21.2-24.3.
-# A larger index (9 ms at 100k) would hold the loop too long: a thread then. A query's first
-# run embeds it in a thread (the model: 5-9 ms) and scans there too.
-INLINE_ROWS = 50_000
+# A query's vector already computed and an index of at most this many vectors (passages
+# included): the scan runs on the event loop (~4 ms for the 36k sample's 88k vectors here;
+# the loop waits). Handed to a worker thread it cost more: the thread holds the GIL between
+# numpy's calls, and the loop, woken by PostgreSQL's answers meanwhile, waited for it up to
+# the interpreter's switch interval (5 ms). Over HTTP, sequential (bench/search_quality.py
+# --http, three runs each, back to back, one vector per document then): named p95 18.4-18.8
+# ms in a thread, 15.9-18.9 on the loop; described 22.6-26.7 against 21.2-24.3. A larger
+# index (~12 ms at 100k documents) would hold the loop too long: a thread then. A query's
+# first run embeds it in a thread (the model: 5-9 ms) and scans there too.
+INLINE_ROWS = 100_000
 
 Embed = Callable[[str], np.ndarray]
 
@@ -47,7 +48,7 @@ class QueryMeaning:
         vectors; otherwise the model and the scan run in a worker thread (the loop keeps
         serving)."""
         vector = self._remembered(text)
-        if vector is not None and len(self.index) <= INLINE_ROWS:
+        if vector is not None and self.index.rows <= INLINE_ROWS:
             return self.index.nearest(vector, k, floor)
         return await asyncio.to_thread(self._nearest, text, k, floor)
 

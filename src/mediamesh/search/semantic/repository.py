@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
-import numpy as np
 
 from mediamesh.search.semantic import codec
-from mediamesh.search.semantic.model import DIMENSIONS, MODEL_ID, Vectors
+from mediamesh.search.semantic.model import Vectors
+from mediamesh.search.semantic.text import EMBEDDING_ID
 
 # advisory-lock keys (one namespace of bigint keys per database)
 WORKER_LOCK = 0x6D6D_6577  # "mmew": the one process that embeds the backlog
@@ -42,7 +42,7 @@ class DueDocument:
     tags: list[str]
     indexed_at: datetime  # the version read
     queued_at: datetime  # the claim order, with content_id
-    stored_hash: str | None  # text_hash of its stored vector of MODEL_ID, if it has one
+    stored_hash: str | None  # text_hash of its stored vector of EMBEDDING_ID, if it has one
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,9 @@ class ComputedVector:
     content_id: str
     indexed_at: datetime  # the version of the document it was computed from
     text_hash: str
-    vector: Vectors | None  # None: the stored vector is of this very text already
+    # (n, DIMENSIONS): the whole text's vector, then its passages'; None: the stored
+    # embedding is of this very text already
+    vector: Vectors | None
 
 
 Position = tuple[datetime, str]  # (queued_at, content_id): where a pass over the due stands
@@ -75,9 +77,9 @@ async def due_documents(
     """Up to `limit` live documents waiting for a vector, longest waiting first, after
     `after` (a keyset position, so one pass visits each due document once). Locks nothing."""
     if after is None:
-        rows = await conn.fetch(_DUE_FIRST, limit, MODEL_ID)
+        rows = await conn.fetch(_DUE_FIRST, limit, EMBEDDING_ID)
     else:
-        rows = await conn.fetch(_DUE_AFTER, limit, MODEL_ID, *after)
+        rows = await conn.fetch(_DUE_AFTER, limit, EMBEDDING_ID, *after)
     return [
         DueDocument(
             r["content_id"],
@@ -93,7 +95,7 @@ async def due_documents(
 
 
 async def store(
-    conn: asyncpg.Connection, vectors: Sequence[ComputedVector], model: str = MODEL_ID
+    conn: asyncpg.Connection, vectors: Sequence[ComputedVector], model: str = EMBEDDING_ID
 ) -> list[str]:
     """Store each vector whose document is live and unchanged since it was read (same
     `indexed_at`), and dequeue those documents, in one transaction; returns their ids. A
@@ -139,7 +141,7 @@ async def store(
     return [row["content_id"] for row in rows]
 
 
-async def another_model_remains(conn: asyncpg.Connection, model: str = MODEL_ID) -> bool:
+async def another_model_remains(conn: asyncpg.Connection, model: str = EMBEDDING_ID) -> bool:
     """Whether some stored vector is of another model than `model`, in one index lookup:
     every vector stored since a change of model has a higher seq than all those before it,
     so if any of the old model remains, the lowest seq is one of them."""
@@ -147,7 +149,7 @@ async def another_model_remains(conn: asyncpg.Connection, model: str = MODEL_ID)
     return oldest is not None and oldest != model
 
 
-async def mark_missing_due(conn: asyncpg.Connection, model: str = MODEL_ID) -> int:
+async def mark_missing_due(conn: asyncpg.Connection, model: str = EMBEDDING_ID) -> int:
     """Make due every live document that is not due but has no vector of `model` (a new
     model, or vectors deleted by hand); returns how many. Reads every document and vector,
     without a statement timeout: minutes on millions of documents."""
@@ -176,7 +178,7 @@ async def backlog(conn: asyncpg.Connection, cap: int | None = BACKLOG_COUNT_CAP)
     return int(value)
 
 
-async def embedded_count(conn: asyncpg.Connection, model: str = MODEL_ID) -> int:
+async def embedded_count(conn: asyncpg.Connection, model: str = EMBEDDING_ID) -> int:
     """Live documents that have a vector of `model` (up to date or not)."""
     value = await conn.fetchval(
         """SELECT count(*) FROM search_embeddings e JOIN search_documents d USING (content_id)
@@ -188,34 +190,36 @@ async def embedded_count(conn: asyncpg.Connection, model: str = MODEL_ID) -> int
 
 async def vectors_since(
     conn: asyncpg.Connection, after_seq: int, limit: int
-) -> tuple[list[str], Vectors, int]:
-    """The vectors (of MODEL_ID, of live documents) stored or replaced after `after_seq`, in
-    seq order, at most `limit`: (content ids, matrix (n, DIMENSIONS) float32 with unit rows,
-    the last seq read — `after_seq` when none). Page with the returned seq until fewer than
-    `limit` come back. A vector replaced later comes back again, with its new seq."""
+) -> tuple[list[str], list[Vectors], int]:
+    """The embeddings (of EMBEDDING_ID, of live documents) stored or replaced after
+    `after_seq`, in seq order, at most `limit`: (content ids, each one's (n, DIMENSIONS)
+    float32 unit rows, the last seq read — `after_seq` when none). Page with the returned
+    seq until fewer than `limit` come back. An embedding replaced later comes back again,
+    with its new seq."""
     rows = await conn.fetch(
         """SELECT e.content_id, e.vector, e.seq
            FROM search_embeddings e JOIN search_documents d USING (content_id)
            WHERE e.seq > $1 AND e.model = $2 AND d.deleted_at IS NULL
            ORDER BY e.seq LIMIT $3""",
         after_seq,
-        MODEL_ID,
+        EMBEDDING_ID,
         limit,
     )
     if not rows:
-        return [], np.empty((0, DIMENSIONS), dtype=np.float32), after_seq
+        return [], [], after_seq
     ids = [row["content_id"] for row in rows]
-    return ids, codec.decode_rows([row["vector"] for row in rows]), int(rows[-1]["seq"])
+    return ids, codec.decode_all([row["vector"] for row in rows]), int(rows[-1]["seq"])
 
 
 async def vectors_for(conn: asyncpg.Connection, content_ids: Sequence[str]) -> dict[str, Vectors]:
-    """The vector (of MODEL_ID) of each live document among `content_ids` that has one."""
+    """The embedding (of EMBEDDING_ID) of each live document among `content_ids` that has
+    one."""
     rows = await conn.fetch(
         """SELECT e.content_id, e.vector
            FROM search_embeddings e JOIN search_documents d USING (content_id)
            WHERE e.content_id = ANY($1::text[]) AND e.model = $2 AND d.deleted_at IS NULL""",
         list(content_ids),
-        MODEL_ID,
+        EMBEDDING_ID,
     )
     return {row["content_id"]: codec.decode(row["vector"]) for row in rows}
 

@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from mediamesh.search.semantic.model import MODEL_ID
 
@@ -25,7 +26,9 @@ _PRODUCTION = re.compile(
     r"|screenplay|script|scenario|star(?:s|red|ring)?|co-?star(?:s|red|ring)?|cast"
     r"|supporting roles?|reprises?|distribut(?:ed|or|ion)|release[ds]?|premiered?"
     r"|box office|grossed|budget|academy awards?|oscars?|nominat(?:ed|ions?)|awards?"
-    r"|filmed|filming|photograph(?:ed|y)|cinematograph(?:er|y)|shot (?:in|on|at)"
+    r"|filmed|filming|photograph(?:ed|y)|cinematograph(?:er|y)"
+    # "shot at Pinewood", not "gets a shot at the title"
+    r"|(?<!\ba )(?<!\ban )(?<!unlikely )(?<!last )shot (?:in|on|at)"
     r"|music|score|soundtrack|songs?|remake|sequel|prequel|adapt(?:ed|ation)|based on"
     r"|public domain|preserved|archive|dvd|blu-ray|vod|streaming|lost film|debut"
     r"|pictures|productions|studios?|corporation|company|critic(?:s|al)|reviews?"
@@ -111,14 +114,42 @@ def document_text(title: str, description: str | None, tags: Sequence[str]) -> s
     return read.plot or read.what or " ".join(title.split())
 
 
+# A document's text is embedded whole and as overlapping passages of PASSAGE_WORDS words,
+# PASSAGE_STRIDE apart (docs/SEARCH.md, "Passages"): the model averages over every token, so
+# one detail a person remembers ("a boy whose wish to be big transforms him into an adult")
+# is diluted in the whole text but stands out in its passage.
+PASSAGE_WORDS: Final = 16
+PASSAGE_STRIDE: Final = 8
+# What a stored embedding is: the model and how texts are cut. Stored as
+# search_embeddings.model and in the shipped vector file, so changing either makes every
+# document due again (the worker notices another "model" remains) and an old file unused.
+EMBEDDING_ID: Final = f"{MODEL_ID}+passages-{PASSAGE_WORDS}-{PASSAGE_STRIDE}"
+
+
+def passages(text: str) -> list[str]:
+    """What is embedded for a document text: the text itself, then, when it is longer than
+    PASSAGE_WORDS words, each window of PASSAGE_WORDS words starting every PASSAGE_STRIDE
+    words (the last one ends with the text)."""
+    words = text.split()
+    if len(words) <= PASSAGE_WORDS:
+        return [text]
+    windows = [text]
+    for start in range(0, len(words), PASSAGE_STRIDE):
+        windows.append(" ".join(words[start : start + PASSAGE_WORDS]))
+        if start + PASSAGE_WORDS >= len(words):
+            break
+    return windows
+
+
 def text_hash(text: str) -> str:
-    """Hex digest of (MODEL_ID, text): a stored vector is current iff its hash equals this.
+    """Hex digest of (EMBEDDING_ID, text): a stored embedding is current iff its hash
+    equals this.
 
     128 bits of BLAKE2b: no two texts of any catalog collide in practice, and the shipped
     sample's hashes stay small.
     """
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(MODEL_ID.encode())
+    digest.update(EMBEDDING_ID.encode())
     digest.update(b"\x00")
     digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()

@@ -1,9 +1,12 @@
-"""The file format of shipped vectors: unit vectors quantised to int8, one scale per vector.
+"""The file format of shipped embeddings: unit vectors quantised to int8, one scale per vector.
 
-An .npz of four arrays, read without pickle:
-- `model_id`: the MODEL_ID the vectors come from (a file of another model is never used);
+An .npz of five arrays, read without pickle:
+- `model_id`: the EMBEDDING_ID the vectors come from (a file of another model or passage
+  scheme is never used);
 - `hashes`: (n, 16) uint8, each row the digest `text_hash` gives as hex;
-- `codes`: (n, DIMENSIONS) int8, and `scales`: (n,) float32, with vector ≈ codes · scale.
+- `counts`: (n,) int32, how many vectors each text's embedding has (its passages);
+- `codes`: (Σ counts, DIMENSIONS) int8, and `scales`: (Σ counts,) float32, with
+  vector ≈ codes · scale; each text's vectors follow the previous text's.
 
 Per-vector scaling keeps each vector's largest component at ±127, so the dequantised vector's
 cosine with the original stays above 0.999 (bench/embedding_text.py --shipped measures it)
@@ -13,7 +16,7 @@ at a quarter of float32's size.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 import numpy as np
@@ -28,25 +31,41 @@ Vectors = npt.NDArray[np.float32]
 class VectorFile:
     model_id: str
     hashes: list[str]  # hex, as text_hash gives them
+    counts: npt.NDArray[np.int32]
     codes: npt.NDArray[np.int8]
     scales: Vectors
+    starts: npt.NDArray[np.int64] = field(init=False)
 
-    def vectors(self, rows: Sequence[int]) -> Vectors:
-        """Rows `rows` (k, DIMENSIONS), dequantised and scaled back to unit length."""
-        picked = self.codes[list(rows)].astype(np.float32) * self.scales[list(rows), np.newaxis]
-        norms = np.maximum(np.linalg.norm(picked, axis=1, keepdims=True), 1e-12)
-        unit: Vectors = (picked / norms).astype(np.float32)
-        return unit
+    def __post_init__(self) -> None:
+        starts = np.zeros(len(self.counts), dtype=np.int64)
+        np.cumsum(self.counts[:-1], out=starts[1:])
+        object.__setattr__(self, "starts", starts)
+
+    def embeddings(self, indices: Sequence[int]) -> list[Vectors]:
+        """The embedding (count, DIMENSIONS) of each text at `indices`, dequantised and
+        scaled back to unit length."""
+        found: list[Vectors] = []
+        for index in indices:
+            start = int(self.starts[index])
+            rows = slice(start, start + int(self.counts[index]))
+            picked = self.codes[rows].astype(np.float32) * self.scales[rows, np.newaxis]
+            norms = np.maximum(np.linalg.norm(picked, axis=1, keepdims=True), 1e-12)
+            found.append((picked / norms).astype(np.float32))
+        return found
 
 
-def quantise(model_id: str, hashes: Sequence[str], vectors: Vectors) -> VectorFile:
-    """`vectors` (n, DIMENSIONS) as int8 codes with one scale per row."""
-    if vectors.shape != (len(hashes), DIMENSIONS):
-        raise ValueError(f"expected ({len(hashes)}, {DIMENSIONS}) vectors, got {vectors.shape}")
-    peaks = np.maximum(np.abs(vectors).max(axis=1), 1e-12)
+def quantise(model_id: str, hashes: Sequence[str], embeddings: Sequence[Vectors]) -> VectorFile:
+    """Each text's embedding (n_i, DIMENSIONS) as int8 codes with one scale per vector."""
+    if len(embeddings) != len(hashes):
+        raise ValueError(f"expected {len(hashes)} embeddings, got {len(embeddings)}")
+    if any(e.ndim != 2 or e.shape[0] < 1 or e.shape[1] != DIMENSIONS for e in embeddings):
+        raise ValueError(f"an embedding is (n ≥ 1, {DIMENSIONS}) values")
+    vectors = np.concatenate(embeddings) if embeddings else np.empty((0, DIMENSIONS), np.float32)
+    peaks = np.maximum(np.abs(vectors).max(axis=1, initial=0.0), 1e-12)
     scales = (peaks / 127.0).astype(np.float32)
     codes = np.rint(vectors / scales[:, np.newaxis]).clip(-127, 127).astype(np.int8)
-    return VectorFile(model_id, list(hashes), codes, scales)
+    counts = np.array([e.shape[0] for e in embeddings], dtype=np.int32)
+    return VectorFile(model_id, list(hashes), counts, codes, scales)
 
 
 def write(target: IO[bytes], file: VectorFile) -> None:
@@ -55,13 +74,19 @@ def write(target: IO[bytes], file: VectorFile) -> None:
         target,
         model_id=np.array(file.model_id),
         hashes=digests.reshape(len(file.hashes), -1),
+        counts=file.counts,
         codes=file.codes,
         scales=file.scales,
     )
 
 
 def read(source: IO[bytes]) -> VectorFile:
-    """Raises ValueError (or OSError) when `source` is not such a file."""
+    """Raises ValueError (or OSError, KeyError) when `source` is not such a file."""
     with np.load(source, allow_pickle=False) as stored:
         hashes = [row.tobytes().hex() for row in stored["hashes"]]
-        return VectorFile(str(stored["model_id"]), hashes, stored["codes"], stored["scales"])
+        counts = stored["counts"].astype(np.int32)
+        if len(counts) != len(hashes) or int(counts.sum()) != len(stored["codes"]):
+            raise ValueError("the counts do not match the hashes and vectors")
+        return VectorFile(
+            str(stored["model_id"]), hashes, counts, stored["codes"], stored["scales"]
+        )

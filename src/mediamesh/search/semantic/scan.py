@@ -1,0 +1,77 @@
+"""Dot products of many int8 vectors with one query, on onnxruntime's integer kernels.
+
+The vector index keeps each vector as 384 int8 codes with one float scale (a quarter of
+float32's memory) and scans them with a one-node ONNX graph, MatMulInteger of uint8 rows by
+an int8 query (`assets/scan_u8s8.onnx`, written by scripts/make_scan_graph.py), which
+onnxruntime runs on the CPU's integer dot-product instructions (VNNI). Measured here on 88k
+vectors (the 36k sample with its passages): 1.7 ms against 3.7 ms for numpy's float32
+product, and 9 against 13 ms at 240k.
+
+uint8 rows (a code + 128) by an int8 query is the pair the fast kernels take; the shift is
+undone exactly: Σ (c + 128)·q = Σ c·q + 128·Σ q.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime
+
+GRAPH: Final = Path(__file__).parent / "assets" / "scan_u8s8.onnx"
+SHIFT: Final = 128
+
+Codes = npt.NDArray[np.uint8]  # (n, DIMENSIONS): int8 codes + SHIFT
+
+
+def quantise(vectors: npt.NDArray[np.float32]) -> tuple[Codes, npt.NDArray[np.float32]]:
+    """Rows (n, DIMENSIONS) as shifted int8 codes and one scale each: v ≈ (code - SHIFT) · scale."""
+    peaks = np.maximum(np.abs(vectors).max(axis=1, initial=0.0), 1e-12)
+    scales = (peaks / 127.0).astype(np.float32)
+    codes = np.rint(vectors / scales[:, np.newaxis]).clip(-127, 127).astype(np.int16) + SHIFT
+    return codes.astype(np.uint8), scales
+
+
+class Scanner:
+    """One onnxruntime session of the scan graph, on one thread (`run` is thread-safe)."""
+
+    def __init__(self) -> None:
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = onnxruntime.InferenceSession(
+            str(GRAPH), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+
+    def cosines(
+        self, codes: Codes, scales: npt.NDArray[np.float32], query: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        """Each row's dot product with the unit `query` (D,), from the rows' codes and scales:
+        within ~0.003 of the float32 cosine."""
+        peak = max(float(np.abs(query).max()), 1e-12)
+        query_scale = peak / 127.0
+        query_codes = np.rint(query / query_scale).clip(-127, 127).astype(np.int8)
+        (dots,) = self._session.run(None, {"rows": codes, "query": query_codes[:, np.newaxis]})
+        shift = SHIFT * int(query_codes.astype(np.int32).sum())
+        cosines: npt.NDArray[np.float32] = (
+            (dots[:, 0] - shift).astype(np.float32) * scales * np.float32(query_scale)
+        )
+        return cosines
+
+
+_scanner: Scanner | None = None
+_lock = threading.Lock()
+
+
+def scanner() -> Scanner:
+    """The process's Scanner, created on first use."""
+    global _scanner
+    if _scanner is None:
+        with _lock:
+            if _scanner is None:
+                _scanner = Scanner()
+    return _scanner
