@@ -3,6 +3,8 @@
     .venv/bin/python bench/embedding_text.py               # the table (cached vectors reused)
     .venv/bin/python bench/embedding_text.py --threads 1   # leave a core to others
     .venv/bin/python bench/embedding_text.py --shipped     # + the shipped int8 sample vectors
+    .venv/bin/python bench/embedding_text.py --passages    # passage sizes and blends only
+    .venv/bin/python bench/embedding_text.py --passages --full  # ... on all 36k films (~15 min)
 
 The sub-corpus is every film a query below looks for plus DISTRACTORS random films of the
 sample (fixed seed). Each variant's texts are embedded with the real model (vectors cached
@@ -36,6 +38,7 @@ from mediamesh.search.semantic.known_vectors import known_vectors
 from mediamesh.search.semantic.model import Embedder
 from mediamesh.search.semantic.text import (
     document_text,
+    passages,
     query_text,
     read_description,
     text_hash,
@@ -265,19 +268,70 @@ def shipped_rows(
     )
 
 
+PASSAGE_SIZES = ((None, None), (12, 6), (16, 8), (16, 16), (24, 12))  # (words, stride)
+WHOLE_WEIGHTS = (0.0, 0.3, 0.5)
+
+
+def passage_table(
+    cache: CachedEmbedder,
+    texts: Sequence[str],
+    ids: Sequence[str],
+    sets: dict[str, list[tuple[str, list[str]]]],
+) -> str:
+    """nDCG@10 of each passage size and blend: a film's score is w x its text's cosine +
+    (1 - w) x its best cosine (the text's or a passage's), as the vector index scores it."""
+    read = {
+        name: [(cache.embedder.embed_query(query_text(q)), rel) for q, rel in queries]
+        for name, queries in sets.items()
+    }
+    whole = cache.embed(texts)
+    lines = [f"| passages (words / stride) | whole weight | {' | '.join(sets)} |"]
+    lines.append("|---" * (len(sets) + 2) + "|")
+    for words, stride in PASSAGE_SIZES:
+        if words is None or stride is None:
+            cells = [f"{mean_ndcg(whole, ids, q):.3f}" for q in read.values()]
+            lines.append("| none (the text's vector) | 1 | " + " | ".join(cells) + " |")
+            continue
+        cut = [passages(t, words, stride)[1:] for t in texts]
+        flat = [p for parts in cut for p in parts]
+        owner = np.array([i for i, parts in enumerate(cut) for _ in parts], dtype=np.int64)
+        vectors = cache.embed(flat) if flat else np.empty((0, whole.shape[1]), np.float32)
+        for weight in WHOLE_WEIGHTS:
+            cells = []
+            for queries in read.values():
+                scores = []
+                for qv, relevant in queries:
+                    text_cosines = whole @ qv
+                    best = text_cosines.copy()
+                    np.maximum.at(best, owner, vectors @ qv)
+                    blended = weight * text_cosines + (1 - weight) * best
+                    top = np.argsort(-blended)[:K]
+                    scores.append(ndcg([ids[i] for i in top], set(relevant)))
+                cells.append(f"{np.mean(scores):.3f}")
+            lines.append(f"| {words} / {stride} | {weight} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2, help="embedding threads (default 2)")
     parser.add_argument("--shipped", action="store_true", help="compare the shipped vectors")
+    parser.add_argument(
+        "--passages", action="store_true", help="only the table of passage sizes and blends"
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="the whole sample, not the sub-corpus (slower)"
+    )
     args = parser.parse_args()
 
     films = load_films()
     sets = query_sets()
     labelled = {cid for queries in sets.values() for _, ids in queries for cid in ids}
-    corpus = sub_corpus(films, labelled)
+    corpus = films if args.full else sub_corpus(films, labelled)
     ids = [f["contentId"] for f in corpus]
     print(
-        f"sub-corpus: {len(corpus)} films ({len(labelled)} labelled, {DISTRACTORS} random), "
+        f"corpus: {len(corpus)} films ({len(labelled)} labelled, "
+        f"{len(corpus) - len(labelled)} others), "
         f"seed {SEED}; queries: " + ", ".join(f"{name} {len(q)}" for name, q in sets.items()),
         file=sys.stderr,
     )
@@ -288,6 +342,10 @@ def main() -> None:
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
 
     chosen = [document_text(f["title"], f["description"], f["tags"]) for f in corpus]
+    if args.passages:
+        embedder = Embedder(threads=1, max_tokens=DEFAULT_MAX_TOKENS)
+        print(passage_table(CachedEmbedder(embedder, args.threads), chosen, ids, sets))
+        return
     note = ""
     for max_tokens in (DEFAULT_MAX_TOKENS, *OTHER_MAX_TOKENS):
         embedder = Embedder(threads=1, max_tokens=max_tokens)

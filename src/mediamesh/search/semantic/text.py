@@ -126,17 +126,18 @@ PASSAGE_STRIDE: Final = 8
 EMBEDDING_ID: Final = f"{MODEL_ID}+passages-{PASSAGE_WORDS}-{PASSAGE_STRIDE}"
 
 
-def passages(text: str) -> list[str]:
+def passages(text: str, words: int = PASSAGE_WORDS, stride: int = PASSAGE_STRIDE) -> list[str]:
     """What is embedded for a document text: the text itself, then, when it is longer than
-    PASSAGE_WORDS words, each window of PASSAGE_WORDS words starting every PASSAGE_STRIDE
-    words (the last one ends with the text)."""
-    words = text.split()
-    if len(words) <= PASSAGE_WORDS:
+    `words` words, each window of `words` words starting every `stride` words (the last one
+    ends with the text). Other sizes than the defaults are for measuring only
+    (bench/embedding_text.py --passages)."""
+    split = text.split()
+    if len(split) <= words:
         return [text]
     windows = [text]
-    for start in range(0, len(words), PASSAGE_STRIDE):
-        windows.append(" ".join(words[start : start + PASSAGE_WORDS]))
-        if start + PASSAGE_WORDS >= len(words):
+    for start in range(0, len(split), stride):
+        windows.append(" ".join(split[start : start + words]))
+        if start + words >= len(split):
             break
     return windows
 
