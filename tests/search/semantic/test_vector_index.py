@@ -86,3 +86,22 @@ async def test_refresh_reads_page_after_page_from_the_last_seq() -> None:
     assert len(index) == total and index.seq == total and index.rows == 2 * total
     assert index.nearest(embeddings[-1][1], k=1, floor=-1.0)[0].content_id == ids[-1]
     assert await index.refresh(read) == 0  # nothing new
+
+
+def test_every_document_is_scored_by_its_own_text_and_best_passage() -> None:
+    rng = np.random.default_rng(11)
+    sizes = rng.integers(1, 7, size=300)  # 1 to 6 vectors per document
+    embeddings = [np.stack([_unit(1000 * d + j) for j in range(n)]) for d, n in enumerate(sizes)]
+    ids = [f"d{d}" for d in range(len(sizes))]
+    index = VectorIndex()
+    index.apply(ids[:150], embeddings[:150], seq=1)
+    index.apply(ids[150:], embeddings[150:], seq=2)  # a second batch: blocks appended
+    query = _unit(5)
+
+    found = {n.content_id: n.similarity for n in index.nearest(query, k=300, floor=-1.0)}
+
+    assert set(found) == set(ids)
+    for cid, embedding in zip(ids, embeddings, strict=True):
+        cosines = embedding @ query
+        expected = WHOLE_WEIGHT * cosines[0] + (1 - WHOLE_WEIGHT) * cosines.max()
+        assert abs(found[cid] - expected) < 0.01, cid

@@ -65,6 +65,8 @@ class VectorIndex:
         self._owners: list[str | None] = []  # each block's document (None: replaced)
         self._replaced = np.zeros(0, dtype=bool)  # blocks no longer any document's
         self._blocks: dict[str, int] = {}  # document -> its block
+        # _passage_layout's last answer, by (blocks, rows)
+        self._layout: tuple[tuple[int, int], list[tuple[np.ndarray, np.ndarray]]] | None = None
         self.seq = 0  # the highest search_embeddings.seq applied
 
     def __len__(self) -> int:
@@ -133,8 +135,11 @@ class VectorIndex:
         if not len(starts) or k <= 0:
             return []
         cosines = scan.scanner().cosines(codes[:rows], scales[:rows], query)
-        best = np.maximum.reduceat(cosines, starts)
-        scores = WHOLE_WEIGHT * cosines[starts] + (1 - WHOLE_WEIGHT) * best
+        whole = cosines[starts]
+        best = whole.copy()
+        for blocks, passage_rows in self._passage_layout(starts, rows):
+            best[blocks] = np.maximum(best[blocks], cosines[passage_rows])
+        scores = WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * best
         if len(self._blocks) < len(owners):  # replaced blocks never come back
             scores[replaced[: len(scores)]] = -np.inf
         k = min(k, len(scores))
@@ -147,6 +152,23 @@ class VectorIndex:
             for i, similarity in zip(top.tolist(), scores[top].tolist(), strict=True)
             if (owner := owners[i]) is not None
         ]
+
+    def _passage_layout(self, starts: np.ndarray, rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each j ≥ 1: the blocks with more than j vectors, and the row of their j-th
+        passage. A block's best cosine is then a few vectorised maxima over gathered rows:
+        ~0.3 ms for the sample's 88k vectors, against ~1 ms for np.maximum.reduceat (slow per
+        segment). Kept until the blocks change."""
+        key = (len(starts), rows)
+        cached = self._layout
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        lengths = np.diff(np.append(starts, rows))
+        layout = []
+        for j in range(1, int(lengths.max(initial=1))):
+            blocks = np.flatnonzero(lengths > j)
+            layout.append((blocks, starts[blocks] + j))
+        self._layout = (key, layout)
+        return layout
 
     async def refresh(self, read: VectorReader) -> int:
         """Read every vector written since the last refresh; returns how many."""
