@@ -6,11 +6,9 @@ import math
 
 from mediamesh.search.postgres.relaxed import (
     MAX_TERMS,
-    RARE_DOCUMENTS,
     RARE_IDF,
     at_least,
     idf,
-    rare_idf,
     relaxed_query,
     tsquery_term,
 )
@@ -88,25 +86,10 @@ def test_a_rare_word_picks_candidates_alone() -> None:
     # "weatherman" is in 3 documents: a film whose text has only it of these words is a
     # candidate, scored by the share of the weight it covers like any other
     weights = _weights({"weatherman": 3, "wake": 90, "morn": 50, "forev": 50})
-    rare = rare_idf(CATALOG)
-    assert weights["weatherman"] >= rare > weights["morn"]
-    relaxed = relaxed_query(["weatherman", "wake", "morn", "forev"], weights, rare)
+    assert weights["weatherman"] >= RARE_IDF > weights["morn"]
+    relaxed = relaxed_query(["weatherman", "wake", "morn", "forev"], weights)
     assert relaxed is not None
     groups = relaxed.candidates.split(" | ")
     assert "('weatherman')" in groups  # alone
     assert len(groups) == math.comb(4, 2) + 1
     assert not {"('wake')", "('morn')", "('forev')"} & set(groups)
-
-
-def test_a_rare_word_is_rare_relatively_and_absolutely() -> None:
-    # a small catalog: a share of it; a large one: at most RARE_DOCUMENTS documents
-    assert rare_idf(10_000) == RARE_IDF
-    assert math.isclose(rare_idf(10_000_000), idf(RARE_DOCUMENTS, 10_000_000))
-    assert idf(RARE_DOCUMENTS + 50, 10_000_000) < rare_idf(10_000_000)
-
-
-def test_without_a_rare_threshold_no_word_picks_candidates_alone() -> None:
-    weights = _weights({"weatherman": 3, "wake": 90, "morn": 50})
-    relaxed = relaxed_query(["weatherman", "wake", "morn"], weights)
-    assert relaxed is not None
-    assert len(relaxed.candidates.split(" | ")) == math.comb(3, 2)

@@ -23,14 +23,11 @@ MAX_TERMS = 8  # the rarest ones; the combinations below stay small (C(8, 3) = 5
 # the idf of a word in a tenth of the documents, ln(1 + 9): commoner words do not pick
 # candidates (they still count in a candidate's coverage)
 COMMON_IDF = math.log(10)
-# A word in at most ~0.3% of the documents, and in at most RARE_DOCUMENTS, picks candidates
-# alone: "weatherman" (3 of the 36k films) finds Groundhog Day for "the weatherman wakes up
-# to the same morning forever", whose plot has no other word of it. Tuning queries' nDCG@10
-# at 36k: 0.853 without, 0.863 at 0.1%, 0.871 at 0.3%, 0.873 at 1% (but twice the
-# candidates: p50 12 -> 17 ms). The absolute bound keeps what one word adds small in a large
-# catalog: at 100k documents 0.3% (300 each) made the hybrid statement 5.6 -> 10.1 ms.
+# A word in at most ~0.3% of the documents picks candidates alone: "weatherman" (3 of the
+# 36k films) finds Groundhog Day for "the weatherman wakes up to the same morning forever",
+# whose plot has no other word of it. Tuning queries' nDCG@10: 0.853 without, 0.863 at
+# 0.1%, 0.871 at 0.3%, 0.873 at 1% (but twice the candidates: p50 12 -> 17 ms).
 RARE_IDF = math.log(1 + 300)
-RARE_DOCUMENTS = 100
 
 _WEIGHTS = """
 SELECT t.lexeme, t.documents,
@@ -58,30 +55,18 @@ class RelaxedQuery:
         return sum(self.weights)
 
 
-@dataclass(frozen=True)
-class TermWeights:
-    weights: dict[str, float]  # each lexeme's idf (empty: nothing counted yet)
-    rare: float  # the idf from which a word picks candidates alone (inf: none does)
-
-
-async def term_weights(conn: asyncpg.Connection, lexemes: list[str], seconds: float) -> TermWeights:
+async def term_weights(
+    conn: asyncpg.Connection, lexemes: list[str], seconds: float
+) -> dict[str, float]:
     """Each lexeme's idf, ln(1 + (N - n + 0.5) / (n + 0.5)) (BM25's), for a lexeme in n of the
     N live documents; a lexeme not counted is in at most one. Empty when nothing was counted
     yet or the table was never analysed (N unknown): every word then weighs the same."""
     rows = await conn.fetch(_WEIGHTS, lexemes, timeout=seconds)
     catalog = max((float(row["catalog"]) for row in rows), default=0.0)
     if catalog <= 0:
-        return TermWeights({}, math.inf)
+        return {}
     found = {row["lexeme"]: int(row["documents"]) for row in rows}
-    return TermWeights(
-        {lexeme: idf(found.get(lexeme, 1), catalog) for lexeme in lexemes},
-        rare_idf(catalog),
-    )
-
-
-def rare_idf(catalog: float) -> float:
-    """The idf of a word rare enough to pick candidates alone, in a catalog of that size."""
-    return max(RARE_IDF, idf(RARE_DOCUMENTS, catalog))
+    return {lexeme: idf(found.get(lexeme, 1), catalog) for lexeme in lexemes}
 
 
 def idf(documents: float, catalog: float) -> float:
@@ -106,12 +91,9 @@ def at_least(n: int) -> int:
     return max(2, math.ceil(n / 3))
 
 
-def relaxed_query(
-    lexemes: list[str], weights: Mapping[str, float], rare: float = math.inf
-) -> RelaxedQuery | None:
+def relaxed_query(lexemes: list[str], weights: Mapping[str, float]) -> RelaxedQuery | None:
     """The relaxed form of a query whose words are `lexemes` (as to_tsvector made them),
-    weighted by `weights` (idf; a missing word weighs 1), a word of idf ≥ `rare` picking
-    candidates alone (term_weights gives it); None for fewer than three (two
+    weighted by `weights` (idf; a missing word weighs 1); None for fewer than three (two
     words relaxed would be either word: too broad)."""
     unique = list(dict.fromkeys(lexemes))
     if len(unique) < 3:
@@ -132,7 +114,9 @@ def relaxed_query(
         " & ".join(group)
         for group in itertools.combinations(selective if len(selective) >= need else terms, need)
     ]
-    groups += [term for term, lexeme in zip(terms, ranked, strict=True) if weight(lexeme) >= rare]
+    groups += [
+        term for term, lexeme in zip(terms, ranked, strict=True) if weight(lexeme) >= RARE_IDF
+    ]
     return RelaxedQuery(
         terms=terms,
         weights=[weight(lexeme) for lexeme in ranked],

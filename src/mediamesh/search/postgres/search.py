@@ -176,8 +176,8 @@ async def _hybrid(
     settings = stores.settings
     relaxed = None
     if len(set(built.terms)) >= 3:
-        counted = await term_weights(conn, built.terms, seconds)
-        relaxed = relaxed_query(built.terms, counted.weights, counted.rare)
+        weights = await term_weights(conn, built.terms, seconds)
+        relaxed = relaxed_query(built.terms, weights)
     neighbours: list[Neighbour] = []
     if meaning is not None:
         try:
