@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import math
 
-from mediamesh.search.postgres.relaxed import (
-    MAX_TERMS,
-    RARE_IDF,
-    at_least,
-    idf,
-    relaxed_query,
-    tsquery_term,
-)
+from mediamesh.search.postgres.relaxed import MAX_TERMS, at_least, idf, relaxed_query, tsquery_term
 
 CATALOG = 10_000
 
@@ -48,7 +41,7 @@ def test_the_relaxed_query_keeps_the_rarest_words_and_any_two_of_them() -> None:
 
 def test_a_long_query_keeps_its_rarest_words_only() -> None:
     words = [f"w{i}" for i in range(12)]
-    relaxed = relaxed_query(words, _weights({w: 100 * (i + 1) for i, w in enumerate(words)}))
+    relaxed = relaxed_query(words, _weights({w: 10 * (i + 1) for i, w in enumerate(words)}))
     assert relaxed is not None
     assert relaxed.terms == [f"'w{i}'" for i in range(MAX_TERMS)]
     assert len(relaxed.candidates.split(" | ")) == math.comb(MAX_TERMS, at_least(MAX_TERMS))
@@ -80,16 +73,3 @@ def test_common_words_pick_candidates_when_too_few_others_do() -> None:
     relaxed = relaxed_query(["film", "movie", "alien"], weights)
     assert relaxed is not None
     assert len(relaxed.candidates.split(" | ")) == math.comb(3, 2)
-
-
-def test_a_rare_word_picks_candidates_alone() -> None:
-    # "weatherman" is in 3 documents: a film whose text has only it of these words is a
-    # candidate, scored by the share of the weight it covers like any other
-    weights = _weights({"weatherman": 3, "wake": 90, "morn": 50, "forev": 50})
-    assert weights["weatherman"] >= RARE_IDF > weights["morn"]
-    relaxed = relaxed_query(["weatherman", "wake", "morn", "forev"], weights)
-    assert relaxed is not None
-    groups = relaxed.candidates.split(" | ")
-    assert "('weatherman')" in groups  # alone
-    assert len(groups) == math.comb(4, 2) + 1
-    assert not {"('wake')", "('morn')", "('forev')"} & set(groups)

@@ -23,11 +23,6 @@ MAX_TERMS = 8  # the rarest ones; the combinations below stay small (C(8, 3) = 5
 # the idf of a word in a tenth of the documents, ln(1 + 9): commoner words do not pick
 # candidates (they still count in a candidate's coverage)
 COMMON_IDF = math.log(10)
-# A word in at most ~0.3% of the documents picks candidates alone: "weatherman" (3 of the
-# 36k films) finds Groundhog Day for "the weatherman wakes up to the same morning forever",
-# whose plot has no other word of it. Tuning queries' nDCG@10: 0.853 without, 0.863 at
-# 0.1%, 0.871 at 0.3%, 0.873 at 1% (but twice the candidates: p50 12 -> 17 ms).
-RARE_IDF = math.log(1 + 300)
 
 _WEIGHTS = """
 SELECT t.lexeme, t.documents,
@@ -113,9 +108,6 @@ def relaxed_query(lexemes: list[str], weights: Mapping[str, float]) -> RelaxedQu
     groups = [
         " & ".join(group)
         for group in itertools.combinations(selective if len(selective) >= need else terms, need)
-    ]
-    groups += [
-        term for term, lexeme in zip(terms, ranked, strict=True) if weight(lexeme) >= RARE_IDF
     ]
     return RelaxedQuery(
         terms=terms,
