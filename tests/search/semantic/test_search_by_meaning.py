@@ -4,6 +4,8 @@ still hold for every result; a named film's answer stays the strict one."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -54,71 +56,63 @@ async def _ready(client: httpx.AsyncClient, pool: Any) -> None:
     await wait_for(found_by_meaning, "the vectors in the app's index")
 
 
+@asynccontextmanager
+async def _searching(stack: Stack, unique: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The search API on a database of the test's own holding CORPUS, every vector in its
+    index."""
+    async with own_pool(stack, unique) as (url, pool):
+        await index(pool, CORPUS)
+        settings = stack.settings(database_url=url, dynamodb_enabled=False)
+        async with api_client(settings, "search") as client:
+            await _ready(client, pool)
+            yield client
+
+
 async def _none_due(pool: Any) -> bool:
     return not await due(pool)
 
 
 async def test_a_description_finds_the_film_by_meaning(stack: Stack, unique: str) -> None:
-    async with own_pool(stack, unique) as (url, pool):
-        await index(pool, CORPUS)
-        settings = stack.settings(database_url=url, dynamodb_enabled=False)
-        async with api_client(settings, "search") as client:
-            await _ready(client, pool)
-            body = await search(client, q=DESCRIBED)
-            first = body["items"][0]
-            assert first["contentId"] == WHALE
-            assert "meaning" in first["matchedBy"]
-            assert body["total"] == len(body["items"])  # a bounded, exactly counted set
-            # the unrelated films are not near enough to be matches
-            assert not {"bakers", "hacker"} & set(ids(body))
+    async with _searching(stack, unique) as client:
+        body = await search(client, q=DESCRIBED)
+        first = body["items"][0]
+        assert first["contentId"] == WHALE
+        assert "meaning" in first["matchedBy"]
+        assert body["total"] == len(body["items"])  # a bounded, exactly counted set
+        # the unrelated films are not near enough to be matches
+        assert not {"bakers", "hacker"} & set(ids(body))
 
 
 async def test_operators_and_filters_hold_for_matches_by_meaning(stack: Stack, unique: str) -> None:
-    async with own_pool(stack, unique) as (url, pool):
-        await index(pool, CORPUS)
-        settings = stack.settings(database_url=url, dynamodb_enabled=False)
-        async with api_client(settings, "search") as client:
-            await _ready(client, pool)
-            excluded = await search(client, q=f"{DESCRIBED} -whale")
-            assert WHALE not in ids(excluded)
-            phrase = await search(client, q=f'{DESCRIBED} "croissant"')
-            assert ids(phrase) in ([], ["bakers"])  # only what has the phrase, if anything
-            filtered = await search(client, q=DESCRIBED, category="Documentary")
-            assert WHALE not in ids(filtered)
-            assert set(ids(filtered)) <= {"tower"}
+    async with _searching(stack, unique) as client:
+        excluded = await search(client, q=f"{DESCRIBED} -whale")
+        assert WHALE not in ids(excluded)
+        phrase = await search(client, q=f'{DESCRIBED} "croissant"')
+        assert ids(phrase) in ([], ["bakers"])  # only what has the phrase, if anything
+        filtered = await search(client, q=DESCRIBED, category="Documentary")
+        assert WHALE not in ids(filtered)
+        assert set(ids(filtered)) <= {"tower"}
 
 
 async def test_a_named_film_keeps_its_strict_answer(stack: Stack, unique: str) -> None:
-    async with own_pool(stack, unique) as (url, pool):
-        await index(pool, CORPUS)
-        settings = stack.settings(database_url=url, dynamodb_enabled=False)
-        async with api_client(settings, "search") as client:
-            await _ready(client, pool)
-            body = await search(client, q="light tower")
-            assert ids(body) == ["tower"]  # its title has every word: no relaxation, no vectors
-            assert body["items"][0]["matchedBy"] == ["text"]
+    async with _searching(stack, unique) as client:
+        body = await search(client, q="light tower")
+        assert ids(body) == ["tower"]  # its title has every word: no relaxation, no vectors
+        assert body["items"][0]["matchedBy"] == ["text"]
 
 
 async def test_a_detail_told_in_passing_is_found_by_its_passage(stack: Stack, unique: str) -> None:
-    async with own_pool(stack, unique) as (url, pool):
-        await index(pool, CORPUS)
-        settings = stack.settings(database_url=url, dynamodb_enabled=False)
-        async with api_client(settings, "search") as client:
-            await _ready(client, pool)
-            body = await search(client, q="little girl hides a pet bird she rescued")
-            first = body["items"][0]
-            assert first["contentId"] == VOYAGE
-            assert first["matchedBy"] == ["meaning"]
+    async with _searching(stack, unique) as client:
+        body = await search(client, q="little girl hides a pet bird she rescued")
+        first = body["items"][0]
+        assert first["contentId"] == VOYAGE
+        assert first["matchedBy"] == ["meaning"]
 
 
 async def test_an_or_that_finds_too_little_is_relaxed_too(stack: Stack, unique: str) -> None:
-    async with own_pool(stack, unique) as (url, pool):
-        await index(pool, CORPUS)
-        settings = stack.settings(database_url=url, dynamodb_enabled=False)
-        async with api_client(settings, "search") as client:
-            await _ready(client, pool)
-            # people write "or" in a description: as an operator it matches nothing here
-            body = await search(client, q="keeper of a tower or a man who rescues a sea creature")
-            first = body["items"][0]
-            assert first["contentId"] == WHALE
-            assert "meaning" in first["matchedBy"]
+    async with _searching(stack, unique) as client:
+        # people write "or" in a description: as an operator it matches nothing here
+        body = await search(client, q="keeper of a tower or a man who rescues a sea creature")
+        first = body["items"][0]
+        assert first["contentId"] == WHALE
+        assert "meaning" in first["matchedBy"]
