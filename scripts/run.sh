@@ -51,4 +51,14 @@ cat >&2 <<MSG
   Ctrl-C stops the server (and the DynamoDB Local this script started).
 
 MSG
-$mm serve all --host "$HOST" --port "$PORT"
+# The server runs as a child that this script signals: a SIGTERM to the script (a supervisor,
+# `kill`) used to end the script alone, leaving the server running with no parent. Now the
+# server shuts down gracefully first, then the EXIT trap stops DynamoDB Local.
+$mm serve all --host "$HOST" --port "$PORT" &
+server=$!
+trap 'kill -TERM "$server" 2>/dev/null || true' TERM INT
+status=0
+wait "$server" || status=$?
+# a trapped signal ends the first wait early: wait again for the server's graceful shutdown
+if kill -0 "$server" 2>/dev/null; then wait "$server" || status=$?; fi
+exit "$status"
