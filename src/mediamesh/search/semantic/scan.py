@@ -22,6 +22,8 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime
 
+from mediamesh.search.semantic import vector_file
+
 GRAPH: Final = Path(__file__).parent / "assets" / "scan_u8s8.onnx"
 SHIFT: Final = 128
 
@@ -30,10 +32,8 @@ Codes = npt.NDArray[np.uint8]  # (n, DIMENSIONS): int8 codes + SHIFT
 
 def quantise(vectors: npt.NDArray[np.float32]) -> tuple[Codes, npt.NDArray[np.float32]]:
     """Rows (n, DIMENSIONS) as shifted int8 codes and one scale each: v ≈ (code - SHIFT) · scale."""
-    peaks = np.maximum(np.abs(vectors).max(axis=1, initial=0.0), 1e-12)
-    scales = (peaks / 127.0).astype(np.float32)
-    codes = np.rint(vectors / scales[:, np.newaxis]).clip(-127, 127).astype(np.int16) + SHIFT
-    return codes.astype(np.uint8), scales
+    codes, scales = vector_file.int8_rows(vectors)
+    return (codes.astype(np.int16) + SHIFT).astype(np.uint8), scales
 
 
 # Threads of one scan. The codes are rarely still in the CPU's cache when a query comes (the
@@ -59,9 +59,7 @@ class Scanner:
     ) -> npt.NDArray[np.float32]:
         """Each row's dot product with the unit `query` (D,), from the rows' codes and scales:
         within ~0.003 of the float32 cosine."""
-        peak = max(float(np.abs(query).max()), 1e-12)
-        query_scale = peak / 127.0
-        query_codes = np.rint(query / query_scale).clip(-127, 127).astype(np.int8)
+        [query_codes], [query_scale] = vector_file.int8_rows(query[np.newaxis, :])
         (dots,) = self._session.run(None, {"rows": codes, "query": query_codes[:, np.newaxis]})
         shift = SHIFT * int(query_codes.astype(np.int32).sum())
         cosines: npt.NDArray[np.float32] = (

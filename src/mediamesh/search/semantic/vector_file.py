@@ -54,6 +54,16 @@ class VectorFile:
         return found
 
 
+def int8_rows(vectors: Vectors) -> tuple[npt.NDArray[np.int8], Vectors]:
+    """Rows (n, d) as int8 codes with one scale each, v ≈ code · scale: each row's largest
+    component becomes ±127. The shipped file and the in-process vector index (scan.py) both
+    store vectors this way."""
+    peaks = np.maximum(np.abs(vectors).max(axis=1, initial=0.0), 1e-12)
+    scales = (peaks / 127.0).astype(np.float32)
+    codes = np.rint(vectors / scales[:, np.newaxis]).clip(-127, 127).astype(np.int8)
+    return codes, scales
+
+
 def quantise(model_id: str, hashes: Sequence[str], embeddings: Sequence[Vectors]) -> VectorFile:
     """Each text's embedding (n_i, DIMENSIONS) as int8 codes with one scale per vector."""
     if len(embeddings) != len(hashes):
@@ -61,9 +71,7 @@ def quantise(model_id: str, hashes: Sequence[str], embeddings: Sequence[Vectors]
     if any(e.ndim != 2 or e.shape[0] < 1 or e.shape[1] != DIMENSIONS for e in embeddings):
         raise ValueError(f"an embedding is (n ≥ 1, {DIMENSIONS}) values")
     vectors = np.concatenate(embeddings) if embeddings else np.empty((0, DIMENSIONS), np.float32)
-    peaks = np.maximum(np.abs(vectors).max(axis=1, initial=0.0), 1e-12)
-    scales = (peaks / 127.0).astype(np.float32)
-    codes = np.rint(vectors / scales[:, np.newaxis]).clip(-127, 127).astype(np.int8)
+    codes, scales = int8_rows(vectors)
     counts = np.array([e.shape[0] for e in embeddings], dtype=np.int32)
     return VectorFile(model_id, list(hashes), counts, codes, scales)
 
