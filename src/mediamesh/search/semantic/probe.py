@@ -16,13 +16,13 @@ from mediamesh.settings import Settings
 
 CACHED_QUERIES = 4_096
 # A query's vector already computed and an index of at most this many vectors (passages
-# included): the scan runs on the event loop (~4 ms for the 36k sample's 88k vectors here;
-# the loop waits). Handed to a worker thread it cost more: the thread holds the GIL between
+# included): the scan runs on the event loop (~2-3 ms for the 36k sample's 88k vectors
+# here, int8 on two threads; the loop waits). Handed to a worker thread it cost more: the thread holds the GIL between
 # numpy's calls, and the loop, woken by PostgreSQL's answers meanwhile, waited for it up to
 # the interpreter's switch interval (5 ms). Over HTTP, sequential (bench/search_quality.py
 # --http, three runs each, back to back, one vector per document then): named p95 18.4-18.8
 # ms in a thread, 15.9-18.9 on the loop; described 22.6-26.7 against 21.2-24.3. A larger
-# index (~12 ms at 100k documents) would hold the loop too long: a thread then. A query's
+# index (~9.5 ms at 100k documents) would hold the loop too long: a thread then. A query's
 # first run embeds it in a thread (the model: 5-9 ms) and scans there too.
 INLINE_ROWS = 100_000
 
