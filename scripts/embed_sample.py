@@ -7,10 +7,10 @@
 Every film of sample_films.jsonl.gz is embedded exactly as the embedding worker embeds it
 by default (`document_text`, then its passages' vectors with SEARCH_EMBEDDING_MAX_TOKENS's
 default, whatever the environment says), and stored under its `text_hash`, int8-quantised
-(search/semantic/vector_file.py). Run it again whenever the model, `document_text` or the
-sample changes (by default it keeps the file's embeddings of the texts that did not change;
-after a change of model or passages, nothing is kept): a stale file is harmless (its hashes no longer match, so the worker embeds
-those films itself), only slow.
+(search/semantic/vector_file.py). Run it again whenever the model, the passages,
+`document_text` or the sample changes. By default it keeps the file's embeddings of the texts
+that did not change (after a change of model or passages, none). A stale file is harmless
+(its hashes no longer match, so the worker embeds those films itself), only slow.
 """
 
 from __future__ import annotations
