@@ -44,6 +44,9 @@ def test_dev_compose_has_the_whole_stack() -> None:
     assert "8082:8082" in services["search"]["ports"]
     assert services["discovery"]["command"][:3] == ["mediamesh", "serve", "discovery"]
     assert services["search"]["command"][:3] == ["mediamesh", "serve", "search"]
+    for name in ("discovery", "search"):  # several processes each (`serve --workers`)
+        command = services[name]["command"]
+        assert int(command[command.index("--workers") + 1]) >= 2, name
 
 
 def test_dev_compose_configures_the_services_with_valid_guide_settings() -> None:
@@ -61,3 +64,4 @@ def test_dockerfile_installs_from_the_lock_file() -> None:
     text = (ROOT / "Dockerfile").read_text()
     assert "uv sync --frozen --no-dev" in text
     assert 'CMD ["mediamesh", "serve"' in text
+    assert "ENV MEDIAMESH_WORKERS=" in text  # `serve --workers` reads it

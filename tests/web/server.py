@@ -18,13 +18,25 @@ READY_WITHIN_SECONDS = 60.0
 
 
 @contextmanager
-def serving(settings: Settings, log: Path) -> Iterator[str]:
+def serving(
+    settings: Settings, log: Path, *, workers: int = 1, log_level: str = "warning"
+) -> Iterator[str]:
     """The base URL of a running `mediamesh serve all`; stopped (SIGTERM, then SIGKILL) after.
     Raises RuntimeError with the server's log when it does not become ready."""
+    with started(settings, log, workers=workers, log_level=log_level) as (base, _):
+        yield base
+
+
+@contextmanager
+def started(
+    settings: Settings, log: Path, *, workers: int = 1, log_level: str = "warning"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As `serving`, with the server's process (to signal it)."""
     port = dynamodb_local.free_port()
+    command = [MEDIAMESH, "serve", "all", "--port", str(port), "--log-level", log_level]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [MEDIAMESH, "serve", "all", "--port", str(port), "--log-level", "warning"],
+            [*command, "--workers", str(workers)],
             env=environment(settings),
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -32,7 +44,7 @@ def serving(settings: Settings, log: Path) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(process, base, log)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         try:

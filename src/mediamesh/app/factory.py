@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Literal
 
 from fastapi import Depends, FastAPI
@@ -28,6 +31,7 @@ from mediamesh.observability import breaker_metrics
 from mediamesh.observability import routes as observability_routes
 from mediamesh.observability.metrics import Metrics
 from mediamesh.observability.middleware import RequestContext
+from mediamesh.observability.worker_metrics import WorkerMetrics
 from mediamesh.search import metrics as search_metrics
 from mediamesh.search import routes as search_routes
 from mediamesh.search import runtime as search_runtime
@@ -55,11 +59,19 @@ class MediaMeshAPI(FastAPI):
             await super().__call__(scope, receive, send)
 
 
-def create_app(settings: Settings, service: Service = "all", *, freeze_gc: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings,
+    service: Service = "all",
+    *,
+    freeze_gc: bool = False,
+    workers_metrics: Path | None = None,
+) -> FastAPI:
     """`freeze_gc`: for a process that serves this one app until it exits (`mediamesh
     serve`): what start-up made (modules, botocore's models, clients) is moved out of the
     garbage collector's reach, since a full collection over it stalled every request for
-    100-190 ms on a loaded machine; never in tests, which build many apps in one process."""
+    100-190 ms on a loaded machine; never in tests, which build many apps in one process.
+    `workers_metrics`: the directory the workers of one server share their metrics through
+    (observability/worker_metrics.py), in a worker of `serve --workers N`."""
     tables = tables_from_settings(settings)
     required = {
         "discovery": tables.discovery(),
@@ -70,6 +82,10 @@ def create_app(settings: Settings, service: Service = "all", *, freeze_gc: bool 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            if workers_metrics is not None:
+                metrics.workers = WorkerMetrics(metrics.registry, workers_metrics)
+                shared = asyncio.create_task(metrics.workers.keep_written())
+                stack.push_async_callback(_cancelled, shared)
             resources = await stack.enter_async_context(open_resources(settings, required))
             state.resources, state.breakers = resources, resources.breakers
             await stack.enter_async_context(maintenance.scheduled(settings))
@@ -133,3 +149,9 @@ def create_app(settings: Settings, service: Service = "all", *, freeze_gc: bool 
     if service in ("search", "all"):
         app.include_router(search_routes.router, dependencies=READS)
     return app
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

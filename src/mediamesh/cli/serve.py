@@ -1,13 +1,24 @@
-"""`mediamesh serve discovery|search|all`."""
+"""`mediamesh serve discovery|search|all [--workers N]`."""
 
 from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from pathlib import Path
 
 import typer
 import uvicorn
 
+from mediamesh.app import workers
 from mediamesh.app.factory import DEFAULT_PORTS, Service, create_app
 from mediamesh.cli.runtime import fail, settings
 from mediamesh.observability import logs
+
+# how long a stopping server (every worker) lets in-flight requests finish before it closes
+# their connections; a load balancer's deregistration delay should be longer
+GRACEFUL_SHUTDOWN_SECONDS = 30
+MAX_WORKERS = 64
 
 
 def serve(
@@ -16,22 +27,37 @@ def serve(
     ),
     host: str = typer.Option("127.0.0.1", help="Interface to bind; 0.0.0.0 in a container."),
     port: int | None = typer.Option(None, help="Default: 8081, 8082 or 8080 by service."),
+    workers_count: int = typer.Option(
+        1,
+        "--workers",
+        envvar="MEDIAMESH_WORKERS",
+        help="Processes serving the port (one per core is a good start); see docs/OPERATIONS.md.",
+    ),
     log_level: str = typer.Option("info"),
 ) -> None:
     """Serve the HTTP API of one service, or of both on one port (for development)."""
     if service not in DEFAULT_PORTS:
         fail(f"unknown service {service!r}: choose discovery, search or all")
+    if not 1 <= workers_count <= MAX_WORKERS:
+        fail(f"--workers {workers_count}: choose 1 to {MAX_WORKERS}")
     chosen: Service = service  # narrowed by the check above
     logs.configure(log_level)
-    app = create_app(settings(), chosen, freeze_gc=True)
-    uvicorn.run(
-        app,
+    cfg = settings()  # checked here, once: a worker that cannot start would only be retried
+    run = functools.partial(
+        uvicorn.run,
         host=host,
         port=port or DEFAULT_PORTS[chosen],
         log_level=log_level,
-        log_config=None,  # keep the JSON handler configured above
+        log_config=None,  # keep the JSON handler configured above (and by each worker)
         loop="uvloop",
         http="httptools",
         access_log=False,
         server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
+    if workers_count == 1:
+        run(create_app(cfg, chosen, freeze_gc=True))
+        return
+    with tempfile.TemporaryDirectory(prefix="mediamesh-metrics-") as metrics:
+        os.environ.update(workers.worker_environment(chosen, log_level, Path(metrics)))
+        run(workers.FACTORY, factory=True, workers=workers_count)

@@ -35,6 +35,7 @@ class JSONFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": redact(record.getMessage()),
+            "pid": record.process,  # which worker of `serve --workers N` logged it
         }
         # records made during a request carry its id (formatted later, the contextvar is gone)
         rid = getattr(record, "requestId", None) or request_id.get()

@@ -15,6 +15,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from mediamesh.observability.worker_metrics import WorkerMetrics
+
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
 
@@ -29,6 +31,8 @@ class _FunctionCollector(Collector):
 @dataclass
 class Metrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    # set in a worker of `serve --workers N`: a scrape then answers for every worker
+    workers: WorkerMetrics | None = None
 
     def __post_init__(self) -> None:
         self.requests = Counter(
@@ -50,6 +54,8 @@ class Metrics:
         self.registry.register(_FunctionCollector(collect))
 
     def render(self) -> bytes:
+        if self.workers is not None:
+            return self.workers.render()
         return generate_latest(self.registry)
 
 
