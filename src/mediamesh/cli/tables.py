@@ -1,4 +1,5 @@
-"""`mediamesh tables create|verify|delete`: provisioning, a separate step from serving."""
+"""`mediamesh tables create|verify|delete`: provisioning, a separate step from serving; `show`,
+`policy` and `cloudformation` print what the specs define, without an AWS call."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import typer
 
 from mediamesh.cli.runtime import dynamodb, fail, out, run, settings
 from mediamesh.errors import MediaMeshError
+from mediamesh.search.metrics import OUTBOX_OLDEST_PENDING
+from mediamesh.storage.dynamodb import cloudformation as cfn
 from mediamesh.storage.dynamodb import iam
 from mediamesh.storage.dynamodb.provisioning import create_table, delete_table, verify_table
 from mediamesh.storage.dynamodb.tables import describe_markdown, tables_from_settings
@@ -104,3 +107,12 @@ def policy(
         except MediaMeshError as exc:
             fail(exc.message)
     print(iam.to_json(document), end="")
+
+
+@app.command()
+def cloudformation() -> None:
+    """Print the CloudFormation template of the tables, the services' IAM roles and alarms
+    (JSON; the DYNAMODB_TABLE_* names are its parameters' defaults); no AWS call. What
+    deploy/cloudformation/mediamesh.json holds (docs/DEPLOYING_AWS.md)."""
+    template = cfn.template(tables_from_settings(settings()), OUTBOX_OLDEST_PENDING)
+    print(cfn.to_json(template), end="")

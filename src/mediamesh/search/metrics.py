@@ -12,6 +12,9 @@ from mediamesh.observability.metrics import Metrics, gauge
 from mediamesh.search.dynamodb.metrics import METRICS as DYNAMODB_SEARCH
 from mediamesh.search.runtime import SearchRuntime
 
+# The outbox's age, also the name a CloudWatch alarm of deploy/cloudformation/ watches.
+OUTBOX_OLDEST_PENDING = "mediamesh_search_outbox_oldest_pending_seconds"
+
 
 def register(metrics: Metrics, runtime: SearchRuntime) -> None:
     metrics.register_collector(_dynamodb_search)
@@ -46,7 +49,7 @@ def register(metrics: Metrics, runtime: SearchRuntime) -> None:
                 stats.retrying,
             ),
             _gauge(
-                "mediamesh_search_outbox_oldest_pending_seconds",
+                OUTBOX_OLDEST_PENDING,
                 "Age of the oldest pending DynamoDB write (0 when none).",
                 stats.oldest_pending_seconds,
             ),

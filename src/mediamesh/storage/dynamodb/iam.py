@@ -16,9 +16,11 @@ for search, `index/*` on the list tables) are kept in docs/SECURITY.md with why 
 shipped. tests/security proves the grants both ways: every call the tested paths make is
 allowed, and every granted action is called by some tested path.
 
-`policy` renders one role's document for a region, an account and the tables' names (from the
-settings); `template` renders it with `${AWS_REGION}`, `${AWS_ACCOUNT_ID}` and
-`${DYNAMODB_TABLE_...}` placeholders — the files in deploy/iam/, which `envsubst` can fill.
+`statements` builds a role's statements and leaves naming the resources to its caller:
+`policy` renders one role's document with ARNs for a region, an account and the tables' names
+(from the settings); `template` renders it with `${AWS_REGION}`, `${AWS_ACCOUNT_ID}` and
+`${DYNAMODB_TABLE_...}` placeholders — the files in deploy/iam/, which `envsubst` can fill;
+cloudformation.py names the stack's own tables (deploy/cloudformation/).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -75,6 +78,11 @@ GRANTS: dict[Role, tuple[Grant, ...]] = {
 }
 
 
+# How a statement names a table (`on_indexes` False) or its GSIs (True): an ARN here, a
+# reference to the stack's table in the CloudFormation template (cloudformation.py).
+ResourceOf = Callable[[TableSpec, bool], object]
+
+
 def tables_of(role: Role, tables: Tables) -> tuple[TableSpec, ...]:
     if role == "discovery":
         return tables.discovery()
@@ -83,21 +91,20 @@ def tables_of(role: Role, tables: Tables) -> tuple[TableSpec, ...]:
     return tables.all()
 
 
-def policy(role: Role, tables: Tables, region: str, account: str) -> dict[str, Any]:
-    """The policy document of `role` on `tables` in `region` and `account` (12 digits, or the
-    template's placeholder). Raises ConfigError for another account id."""
-    if account != TEMPLATE_ACCOUNT and not _ACCOUNT.fullmatch(account):
-        raise ConfigError(f"the AWS account id must be 12 digits, got {account!r}")
+def statements(role: Role, tables: Tables, resource: ResourceOf) -> list[dict[str, Any]]:
+    """The Allow statements of `role` on its `tables`, one per grant, each table (or its GSIs,
+    for a grant `on_indexes`) named by `resource(spec, on_indexes)`. A grant on GSIs covers
+    only the tables that have some, and is left out when none has."""
     specs = tables_of(role, tables)
-    statements = []
+    rendered = []
     for grant in GRANTS[role]:
         resources = [
-            table_arn(region, account, spec.name, "*" if grant.on_indexes else None)
+            resource(spec, grant.on_indexes)
             for spec in specs
             if spec.indexes or not grant.on_indexes
         ]
         if resources:
-            statements.append(
+            rendered.append(
                 {
                     "Sid": grant.sid,
                     "Effect": "Allow",
@@ -105,7 +112,19 @@ def policy(role: Role, tables: Tables, region: str, account: str) -> dict[str, A
                     "Resource": resources,
                 }
             )
-    return {"Version": VERSION, "Statement": statements}
+    return rendered
+
+
+def policy(role: Role, tables: Tables, region: str, account: str) -> dict[str, Any]:
+    """The policy document of `role` on `tables` in `region` and `account` (12 digits, or the
+    template's placeholder). Raises ConfigError for another account id."""
+    if account != TEMPLATE_ACCOUNT and not _ACCOUNT.fullmatch(account):
+        raise ConfigError(f"the AWS account id must be 12 digits, got {account!r}")
+
+    def arn(spec: TableSpec, on_indexes: bool) -> str:
+        return table_arn(region, account, spec.name, "*" if on_indexes else None)
+
+    return {"Version": VERSION, "Statement": statements(role, tables, arn)}
 
 
 def template(role: Role, tables: Tables) -> dict[str, Any]:
