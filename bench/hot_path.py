@@ -28,7 +28,7 @@ TIERS: dict[str, dict[str, object]] = {
 ORDERS = {"dynamodb,redis": "guide's order", "redis,dynamodb": "Redis first"}
 
 
-def _warm(server: Server, source: str) -> httpx.Response:
+def warm(server: Server, source: str) -> httpx.Response:
     """Request the list until the wanted tier answers it (the first computes it)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -54,7 +54,7 @@ def measure(stack: BenchStack, out: Path, concurrencies: list[int], seconds: int
         port = free_port()
         env = stack.env(**overrides)
         with serving(server_command("discovery", port), port, env, out / f"hot-{tier}.log") as s:
-            response = _warm(s, tier)
+            response = warm(s, tier)
             if tier == "memory":  # the target's pair: each run next to the floor's
                 with _floor(response, out) as floor:
                     paired = _load_paired(s, floor, concurrencies, seconds)
@@ -67,7 +67,7 @@ def measure(stack: BenchStack, out: Path, concurrencies: list[int], seconds: int
         port = free_port()
         env = stack.env(memory_cache_ttl_seconds=0, cache_tier_order=order)
         with serving(server_command("discovery", port), port, env, out / "hot-order.log") as s:
-            _warm(s, order.split(",")[0])
+            warm(s, order.split(",")[0])
             row = _load(s, [middle], seconds)[0]
             results["orders"][label] = {"order": order, **row}
     return results

@@ -96,6 +96,16 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]
             f"{guide['requests_per_second'] / redis_first['requests_per_second']:.2f}×",
             "report",
         ))  # fmt: skip
+    scaled = results.get("workers")
+    if scaled:
+        one, two = scaled["median_rps"]["1"], scaled["median_rps"]["2"]
+        rows.append((
+            f"(7) list hot path, 2 workers, c={scaled['connections']} (wrk on the same cores)",
+            f"{two:,.0f} req/s (median of {len(scaled['runs']['2'])})",
+            f"1 worker {one:,.0f} req/s",
+            f"{scaled['ratio']:.2f}×",
+            f"≥1.6×: {_verdict(scaled['ratio'] >= 1.6)}",
+        ))  # fmt: skip
     cold = results.get("cold_path")
     if cold:
         worst = min(cold["lists"], key=lambda r: r["speedup"])

@@ -23,9 +23,19 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import cold_path, dataset, hot_path, report, search_engines, seed, stack, throughput
+from bench import (
+    cold_path,
+    dataset,
+    hot_path,
+    report,
+    search_engines,
+    seed,
+    stack,
+    throughput,
+    workers,
+)
 
-MEASUREMENTS = ("hot_path", "ingestion", "indexing", "search", "cold_path")
+MEASUREMENTS = ("hot_path", "workers", "ingestion", "indexing", "search", "cold_path")
 SAMPLE_FILMS = 36_254
 
 
@@ -63,6 +73,11 @@ async def run(sizes: Sizes, only: set[str], out: Path) -> dict[str, Any]:
             results["peak_rss_mb"].update(hot.pop("peak_rss_mb"))
             results["hot_path"] = hot
             print("hot path done", flush=True)
+        if "workers" in only:
+            results["workers"] = await asyncio.to_thread(
+                workers.measure, bench, out, sizes.wrk_seconds
+            )
+            print(f"workers done: {results['workers']['ratio']:.2f}x", flush=True)
         if "ingestion" in only:
             events = dataset.events(content_ids, sizes.ingest_events, 7)
             results["ingestion"] = await throughput.ingestion(bench, out, events)
@@ -110,7 +125,7 @@ def main() -> None:
     only = set(args.only.split(","))
     if unknown := only - set(MEASUREMENTS):
         parser.error(f"unknown measurements: {', '.join(sorted(unknown))}")
-    if shutil.which("wrk") is None and "hot_path" in only:
+    if shutil.which("wrk") is None and only & {"hot_path", "workers"}:
         sys.exit("wrk is missing: `apt-get install -y wrk` as root (scripts/bench.sh does it)")
     started_at = datetime.now(UTC)
     out = stack.ROOT / "bench" / "results" / started_at.strftime("%Y%m%dT%H%M%SZ")

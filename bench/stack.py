@@ -111,9 +111,10 @@ class Server:
         return int(line.split()[1]) / 1024
 
 
-def server_command(service: str, port: int) -> list[str]:
+def server_command(service: str, port: int, workers: int = 1) -> list[str]:
     cli = str(Path(sys.executable).parent / "mediamesh")
-    return [cli, "serve", service, "--port", str(port), "--log-level", "warning"]
+    return [cli, "serve", service, "--port", str(port), "--log-level", "warning",
+            "--workers", str(workers)]  # fmt: skip
 
 
 def floor_command(port: int) -> list[str]:
