@@ -2,7 +2,9 @@
 
 - DynamoDB Local: started by this run on a free port (in memory), stopped at the end.
 - PostgreSQL: a database of this run's own (`mediamesh_test_<run id>`), dropped at the end.
-- Redis: a key prefix of this run's own, its keys deleted at the end.
+- Redis: a key prefix of this run's own, its keys deleted at the end; or, with
+  MEDIAMESH_TEST_REDIS=cluster, a Redis Cluster of this run's own (three masters, stopped at
+  the end: tests/redis_cluster.py), which scripts/test.sh runs the cache-aside tests against.
 So several runs on one machine (a developer and CI, say) never see each other's data.
 """
 
@@ -21,12 +23,16 @@ from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.dynamodb import observers
 from mediamesh.storage.migrations import migrate
+from tests.redis_cluster import OwnCluster, own_cluster
 from tests.security.operation_log import OperationLog
 
 ADMIN_DATABASE_URL = os.environ.get(
     "MEDIAMESH_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("MEDIAMESH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_MODE = os.environ.get("MEDIAMESH_TEST_REDIS", "single")
+if REDIS_MODE not in ("single", "cluster"):
+    raise RuntimeError(f"MEDIAMESH_TEST_REDIS={REDIS_MODE!r}: choose single or cluster")
 RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
 
 
@@ -36,6 +42,7 @@ class Stack:
     database_url: str
     redis_url: str
     run_id: str
+    redis_cluster: bool = False
 
     def settings(self, **overrides: object) -> Settings:
         """Settings for this run's stores; table names carry `prefix` when given."""
@@ -51,6 +58,7 @@ class Stack:
             "dynamodb_table_search_index": f"{prefix}mediamesh-search-index",
             "database_url": self.database_url,
             "redis_url": self.redis_url,
+            "redis_cluster": self.redis_cluster,
             "redis_key_prefix": f"mmtest:{self.run_id}:",
             "mediamesh_api_keys": "test-key-1,test-key-2",
         }
@@ -73,11 +81,27 @@ def dynamodb_server(
 
 
 @pytest.fixture(scope="session")
-async def stack(dynamodb_server: dynamodb_local.RunningDynamoDBLocal) -> AsyncIterator[Stack]:
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnCluster | None]:
+    """This run's own Redis Cluster when MEDIAMESH_TEST_REDIS=cluster, else None."""
+    if REDIS_MODE != "cluster":
+        yield None
+        return
+    with own_cluster(tmp_path_factory.mktemp("redis-cluster")) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+async def stack(
+    dynamodb_server: dynamodb_local.RunningDynamoDBLocal, redis_cluster: OwnCluster | None
+) -> AsyncIterator[Stack]:
     url = _database_url(f"mediamesh_test_{RUN_ID}")
     await postgres.ensure_database(url)
     async with postgres.connect(url) as conn:
         await migrate(conn)
+    if redis_cluster is not None:  # gone with its processes at the end
+        yield Stack(dynamodb_server, url, redis_cluster.url, RUN_ID, redis_cluster=True)
+        await postgres.drop_database(url)
+        return
     yield Stack(dynamodb_server, url, REDIS_URL, RUN_ID)
     await postgres.drop_database(url)
     client = aioredis.Redis.from_url(REDIS_URL)

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_key_prefix: str = "mediamesh:"
     redis_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 0.5
+    # a Redis Cluster (true), one Redis (false), or unset: asked of the server at start-up
+    redis_cluster: bool | None = None
 
     # --- discovery lists: how long each tier keeps them ---
     trending_ttl_seconds: PositiveSeconds = 600
@@ -212,7 +214,13 @@ class Settings(BaseSettings):
             )
         return self
 
-    @field_validator("dynamodb_endpoint", "aws_access_key_id", mode="before")
+    @model_validator(mode="after")
+    def _cluster_over_tcp(self) -> Settings:
+        if self.redis_cluster and self.redis_url.startswith("unix://"):
+            raise ValueError("REDIS_CLUSTER=true needs a redis:// or rediss:// REDIS_URL")
+        return self
+
+    @field_validator("dynamodb_endpoint", "redis_cluster", "aws_access_key_id", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `DYNAMODB_ENDPOINT=` (commented out in a .env) must mean "use AWS", not "".

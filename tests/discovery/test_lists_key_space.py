@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import redis.asyncio as aioredis
-
 from mediamesh.cache.tier import MISS
 from mediamesh.discovery.cached_list import CachedList
 from mediamesh.discovery.models import ListContentType, ListKind, ListQuery
@@ -29,7 +27,7 @@ TRENDING = "/v1/discovery/trending"
 
 
 async def redis_keys(settings: Settings, pattern: str) -> list[bytes]:
-    client: aioredis.Redis = redis_client.create_client(settings.redis_url)
+    client = redis_client.create_client(settings.redis_url, cluster=bool(settings.redis_cluster))
     try:
         return [key async for key in client.scan_iter(match=pattern)]
     finally:
@@ -112,7 +110,8 @@ async def test_filtered_lists_beyond_the_cap_are_served_and_cached_nowhere(
     assert cached == [[True, True], [True, True], [False, False]]
     assert again.status_code == 200 and again.json()["source"] == "postgres"
     assert metrics.not_registered == 2
-    assert len(await redis_keys(settings, f"{settings.redis_key_prefix}discovery:list:*")) == 2
+    lists = f"{settings.redis_key_prefix}{{discovery:lists}}:*"
+    assert len(await redis_keys(settings, lists)) == 2
 
 
 async def test_concurrent_hits_from_redis_are_written_back_once(

@@ -8,7 +8,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 import asyncpg
-import redis.asyncio as aioredis
 
 from mediamesh.discovery.models import ListKind
 from mediamesh.discovery.stores import DiscoveryStores
@@ -31,7 +30,7 @@ log = logging.getLogger(__name__)
 class Resources:
     settings: Settings
     pool: asyncpg.Pool
-    redis: aioredis.Redis
+    redis: redis_store.RedisClient  # one Redis, or a cluster (REDIS_CLUSTER)
     tables: Tables
     dynamodb: DynamoDBClient | None  # an aiobotocore client, or None when DYNAMODB_ENABLED=false
     dynamodb_connection: DynamoDBConnection | None
@@ -107,7 +106,9 @@ async def open_resources(
             )
             stack.push_async_callback(query_pools[-1].close)
         query_pool, filtered_query_pool = query_pools
-        redis = redis_store.create_client(settings.redis_url, settings.redis_timeout_seconds)
+        redis = await redis_store.open_client(
+            settings.redis_url, settings.redis_cluster, settings.redis_timeout_seconds
+        )
         stack.push_async_callback(redis.aclose)
         client = None
         conn = None

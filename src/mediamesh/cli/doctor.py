@@ -54,10 +54,11 @@ async def check_postgres(cfg: Settings) -> list[Finding]:
 
 
 async def check_redis(cfg: Settings) -> list[Finding]:
-    client = redis_store.create_client(cfg.redis_url, timeout_seconds=2.0)
+    client = await redis_store.open_client(cfg.redis_url, cfg.redis_cluster, timeout_seconds=2.0)
     try:
         await redis_store.ping(client, cfg.redis_url)
-        return [Finding("redis", True, f"{masked_url(cfg.redis_url)}: reachable")]
+        cluster = " (a cluster)" if redis_store.is_cluster_client(client) else ""
+        return [Finding("redis", True, f"{masked_url(cfg.redis_url)}: reachable{cluster}")]
     except MediaMeshError as exc:
         fix = "./scripts/ensure-services.sh (local) or check REDIS_URL"
         return [Finding("redis", False, exc.message, fix)]

@@ -95,6 +95,10 @@ async def _listen_for_takedowns(service: DiscoveryService, stop: asyncio.Event) 
             await service.takedown_store.listen(service.on_takedown, subscribed, stop)
         except DependencyError as exc:
             log.warning("takedown listener: %s; retrying in %.1f s", exc.message, delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, MAX_RETRY_SECONDS)
+        except Exception:  # a client's surprise must not end the notices for good
+            log.exception("takedown listener failed; retrying in %.1f s", delay)
+        else:
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        delay = min(delay * 2, MAX_RETRY_SECONDS)

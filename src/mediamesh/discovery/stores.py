@@ -7,20 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import asyncpg
-import redis.asyncio as aioredis
 
 from mediamesh.discovery.models import ListKind
 from mediamesh.resilience.breakers import Breakers
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.client import DynamoDBClient, DynamoDBConnection
 from mediamesh.storage.dynamodb.tables import TableSpec
+from mediamesh.storage.redis import RedisClient
 
 
 @dataclass(frozen=True)
 class DiscoveryStores:
     settings: Settings
     pool: asyncpg.Pool
-    redis: aioredis.Redis
+    redis: RedisClient  # one Redis, or a cluster
     lists: dict[ListKind, TableSpec]  # the DynamoDB table of each list kind
     dynamodb: DynamoDBClient | None  # None when DYNAMODB_ENABLED=false
     dynamodb_connection: DynamoDBConnection | None

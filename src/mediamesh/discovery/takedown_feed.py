@@ -1,6 +1,7 @@
 """Takedowns shared between processes through Redis: a sorted set remembers recent ones
 (id → time) for processes that start or reconnect, and a pub/sub channel tells the running
-ones at once (their in-process caches are cleared within milliseconds)."""
+ones at once (their in-process caches are cleared within milliseconds). On a Redis Cluster,
+the sorted set is one key (one slot) and a PUBLISH reaches the subscribers of every node."""
 
 from __future__ import annotations
 
@@ -10,16 +11,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 import orjson
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
+from mediamesh.storage.redis import FAILURES, RedisClient, connected
 from mediamesh.storage.redis_failures import redis_failures
 
 OnTakedown = Callable[[list[str], float], None]
 
 
 class RedisTakedownStore:
-    def __init__(self, client: aioredis.Redis, key_prefix: str, retention_seconds: float) -> None:
+    def __init__(self, client: RedisClient, key_prefix: str, retention_seconds: float) -> None:
         self._client = client
         self.channel = f"{key_prefix}discovery:takedowns"
         self.log_key = f"{key_prefix}discovery:takedowns:log"
@@ -31,9 +31,12 @@ class RedisTakedownStore:
         async with self._client.pipeline(transaction=True) as pipe:
             pipe.zadd(self.log_key, dict.fromkeys(content_ids, at))
             pipe.zremrangebyscore(self.log_key, "-inf", at - self._retention)
-            pipe.publish(self.channel, message)
             with redis_failures("recording a takedown"):
                 await pipe.execute()
+        # after the log (a listener that reconnects reads the log), and on its own: a cluster
+        # refuses a PUBLISH inside a transaction
+        with redis_failures("announcing a takedown"):
+            await self._client.publish(self.channel, message)
 
     async def recent(self, now: float) -> dict[str, float]:
         """contentId → takedown time, for the takedowns within the retention."""
@@ -56,6 +59,8 @@ class RedisTakedownStore:
         so cancelling alone does not reliably end this loop). `on_subscribed` runs once the
         subscription is active (to catch up on what was missed before it).
         Raises RedisUnavailable when the connection fails; the caller retries."""
+        with redis_failures("connecting to listen for takedowns"):
+            await connected(self._client)
         pubsub = self._client.pubsub(ignore_subscribe_messages=True)
         try:
             with redis_failures("subscribing to takedowns"):
@@ -68,5 +73,5 @@ class RedisTakedownStore:
                     body: dict[str, Any] = orjson.loads(message["data"])
                     on_takedown([str(i) for i in body["ids"]], float(body["at"]))
         finally:
-            with contextlib.suppress(RedisError, OSError):  # the connection may be gone
+            with contextlib.suppress(*FAILURES):  # the connection may be gone
                 await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from mediamesh.errors import RedisUnavailable
 
@@ -15,8 +15,9 @@ def redis_failures(doing: str) -> Iterator[None]:
     try:
         yield
     # RuntimeError: uvloop's "unable to perform operation on <TCPTransport closed=True>",
-    # raised through redis-py when the server resets the connection while it reconnects
-    except (RedisError, OSError, RuntimeError) as exc:
+    # raised through redis-py when the server resets the connection while it reconnects;
+    # RedisClusterException: a cluster's own failures (no live master serves a slot, say)
+    except (RedisError, RedisClusterException, OSError, RuntimeError) as exc:
         raise RedisUnavailable(
             f"Redis failed while {doing} ({type(exc).__name__}: {exc}); check REDIS_URL"
         ) from exc

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-import redis.asyncio as aioredis
-
+from mediamesh.storage.redis import RedisClient
 from mediamesh.storage.redis_failures import redis_failures
 
 # deletes the lock only if it still holds our token: an expired lock that another process
@@ -18,7 +17,7 @@ return 0
 
 
 class RedisLock:
-    def __init__(self, client: aioredis.Redis, key_prefix: str) -> None:
+    def __init__(self, client: RedisClient, key_prefix: str) -> None:
         self._client = client
         self._prefix = key_prefix
 

@@ -6,21 +6,22 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-import redis.asyncio as aioredis
+from redis.crc import key_slot
 
 from mediamesh.cache.tier import MISS
 from mediamesh.discovery.cached_list import ListKey
 from mediamesh.discovery.tiers.redis import RedisListStore, encode
 from mediamesh.settings import Settings
 from mediamesh.storage import redis as redis_client
+from mediamesh.storage.redis import RedisClient
 from mediamesh.storage.redis_lock import RedisLock
 from tests.conftest import Stack
 from tests.discovery.tiers.lists_fixtures import VERSION, a_key, a_list
 
 
 @pytest.fixture
-async def redis(stack: Stack) -> AsyncIterator[aioredis.Redis]:
-    client = redis_client.create_client(stack.redis_url)
+async def redis(stack: Stack) -> AsyncIterator[RedisClient]:
+    client = redis_client.create_client(stack.redis_url, cluster=stack.redis_cluster)
     yield client
     await client.aclose()
 
@@ -31,7 +32,7 @@ def settings(stack: Stack) -> Settings:
 
 
 async def test_round_trip_keeps_the_items_bytes_and_the_ttl(
-    redis: aioredis.Redis, settings: Settings, unique: str
+    redis: RedisClient, settings: Settings, unique: str
 ) -> None:
     store = RedisListStore(redis, settings.redis_key_prefix)
     key = a_key(unique)
@@ -39,16 +40,17 @@ async def test_round_trip_keeps_the_items_bytes_and_the_ttl(
     await store.put(key, value)
     assert await store.get(key, time.time()) == value
     name = store.key(key)
-    assert (
-        name
-        == f"{settings.redis_key_prefix}discovery:list:trending:{VERSION}:all#category=cat-{unique}"
+    assert name == (
+        f"{settings.redis_key_prefix}{{discovery:lists}}:trending:{VERSION}:all#category=cat-{unique}"
     )
+    # a list and the registry share a hash slot: written in one transaction on a cluster too
+    assert key_slot(name.encode()) == key_slot(store.registry_key.encode())
     left = await redis.pttl(name)
     assert 115_000 < left <= 120_000  # the key expires with the list
 
 
 async def test_an_empty_list_is_a_value(
-    redis: aioredis.Redis, settings: Settings, unique: str
+    redis: RedisClient, settings: Settings, unique: str
 ) -> None:
     store = RedisListStore(redis, settings.redis_key_prefix)
     empty = a_list("none", 0)
@@ -57,7 +59,7 @@ async def test_an_empty_list_is_a_value(
 
 
 async def test_expired_or_foreign_versions_are_misses(
-    redis: aioredis.Redis, settings: Settings, unique: str
+    redis: RedisClient, settings: Settings, unique: str
 ) -> None:
     store = RedisListStore(redis, settings.redis_key_prefix)
     key = a_key(unique)
@@ -72,7 +74,7 @@ async def test_expired_or_foreign_versions_are_misses(
 
 
 async def test_registry_names_the_live_lists(
-    redis: aioredis.Redis, settings: Settings, unique: str
+    redis: RedisClient, settings: Settings, unique: str
 ) -> None:
     store = RedisListStore(redis, f"{settings.redis_key_prefix}{unique}:")
     keys = [a_key(unique), a_key(unique, category=None), a_key(f"{unique}b")]
@@ -83,9 +85,7 @@ async def test_registry_names_the_live_lists(
     assert await store.known_keys("1.other", time.time()) == []
 
 
-async def test_the_lock_has_one_holder(
-    redis: aioredis.Redis, settings: Settings, unique: str
-) -> None:
+async def test_the_lock_has_one_holder(redis: RedisClient, settings: Settings, unique: str) -> None:
     lock = RedisLock(redis, settings.redis_key_prefix)
     ttl = 600  # far beyond the test, however slowly it runs: the lock never expires in it
     token = await lock.acquire(unique, ttl)
@@ -99,7 +99,7 @@ async def test_the_lock_has_one_holder(
 
 
 async def test_the_registry_names_at_most_cap_lists(
-    redis: aioredis.Redis, settings: Settings, unique: str
+    redis: RedisClient, settings: Settings, unique: str
 ) -> None:
     store = RedisListStore(redis, f"{settings.redis_key_prefix}{unique}:")
     now = time.time()

@@ -1,10 +1,13 @@
 """The Redis tier of the discovery lists.
 
-One string per list, `<prefix>discovery:list:<kind>:<version>:<partition key>`, written with
+One string per list, `<prefix>{discovery:lists}:<kind>:<version>:<partition key>`, written with
 one SET (atomic: a reader sees the old list or the new one) whose PX is the time the list has
 left. The value is a header line (JSON) and one line per item (its rendered JSON: orjson
 never writes a raw newline inside a string), so a hit is sliced without decoding items.
-A registry sorted set (score: expiry) names the lists that exist, for takedowns. A list is
+A registry sorted set (score: expiry), `<prefix>{discovery:lists}`, names the lists that exist,
+for takedowns; it and the lists share one hash tag, so that a list and its registration are
+written in one transaction on a Redis Cluster too (one slot: the lists are few, bounded
+below, and read mostly through every process's near cache). A list is
 registered before any tier stores it (`register`), and a filtered list only while fewer than
 CACHE_MAX_FILTERED_LISTS lists are live: the number of cached lists is bounded.
 """
@@ -15,11 +18,11 @@ import time
 from typing import Any
 
 import orjson
-import redis.asyncio as aioredis
 
 from mediamesh.cache.tier import MISS, Miss
 from mediamesh.discovery.cached_list import CachedList, Entry, ListKey
 from mediamesh.discovery.models import ListContentType, ListKind, ListQuery
+from mediamesh.storage.redis import RedisClient, tagged
 from mediamesh.storage.redis_failures import redis_failures
 
 # KEYS[1] the registry; ARGV member, expiry, now, cap. Atomic, so processes registering at
@@ -41,14 +44,13 @@ return 1
 class RedisListStore:
     name = "redis"
 
-    def __init__(self, client: aioredis.Redis, key_prefix: str) -> None:
+    def __init__(self, client: RedisClient, key_prefix: str) -> None:
         self._client = client
-        self._prefix = key_prefix
-        self.registry_key = f"{key_prefix}discovery:lists"
+        self.registry_key = tagged(key_prefix, "discovery:lists")
         self._register = client.register_script(_REGISTER)
 
     def key(self, key: ListKey) -> str:
-        return f"{self._prefix}discovery:list:{key.kind}:{key.version}:{key.query.partition_key}"
+        return f"{self.registry_key}:{key.kind}:{key.version}:{key.query.partition_key}"
 
     async def get(self, key: ListKey, now: float) -> CachedList | Miss:
         with redis_failures("reading a list"):
