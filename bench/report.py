@@ -66,6 +66,54 @@ def _quality_text(engine: dict[str, Any]) -> str:
     return ", ".join(f"{group} {q['ndcg_at_10']:.3f}" for group, q in engine["quality"].items())
 
 
+# on-demand, us-east-1, per million request units (docs/PERFORMANCE.md, "Cost", says when)
+PRICE_PER_MILLION = {"read": 0.125, "write": 0.625}
+
+
+def dollars_per_million(units_per_1000: dict[str, float]) -> float:
+    """On-demand dollars for a million of what `units_per_1000` was measured per 1,000 of:
+    1,000 times the units, at the price of a million units."""
+    units = {kind: spent * 1000 for kind, spent in units_per_1000.items()}
+    return sum(units.get(kind, 0.0) * price / 1e6 for kind, price in PRICE_PER_MILLION.items())
+
+
+def _units(spent: dict[str, float]) -> str:
+    return f"{spent.get('read', 0.0):,.1f} RRU + {spent.get('write', 0.0):,.1f} WRU"
+
+
+def cost_rows(cost: dict[str, Any] | None) -> list[tuple[str, str, str, str, str]]:
+    """(8) DynamoDB request units per 1,000 requests, and on-demand dollars per million."""
+    if not cost:
+        return []
+    rows = []
+    lists = {row["setup"]: row for row in cost["lists"]}
+    for label in ("guide's order, no near cache", "guide's order, near cache"):
+        ours = lists[label]["per_1000_requests"]
+        redis_first = lists[label.replace("guide's order", "Redis first")]["per_1000_requests"]
+        rows.append((
+            f"(8) cost per 1,000 list requests, {label}",
+            f"{_units(ours)}: ${dollars_per_million(ours):,.2f} per million requests",
+            f"Redis first: {_units(redis_first)}: ${dollars_per_million(redis_first):,.2f}",
+            "report",
+            "report",
+        ))  # fmt: skip
+    docs = cost["indexing"]["per_1000_documents"]
+    rows.append((
+        "(8) cost per 1,000 indexed documents",
+        f"{_units(docs)}: ${dollars_per_million(docs):,.2f} per million documents",
+        "—", "report", "report",
+    ))  # fmt: skip
+    searches = cost["searches"]
+    spent = searches["per_1000_searches"]
+    rows.append((
+        f"(8) cost per 1,000 one-word searches ({searches['answered_by'].get('dynamodb', 0)} of "
+        f"{searches['searches']} answered by DynamoDB)",
+        f"{_units(spent)}: ${dollars_per_million(spent):,.2f} per million searches",
+        "—", "report", "report",
+    ))  # fmt: skip
+    return rows
+
+
 def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     """(measurement, ours, baseline, ratio, target) rows, one per compared figure."""
     rows: list[tuple[str, str, str, str, str]] = []
@@ -96,6 +144,7 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]
             f"{guide['requests_per_second'] / redis_first['requests_per_second']:.2f}×",
             "report",
         ))  # fmt: skip
+    rows.extend(cost_rows(results.get("cost")))
     scaled = results.get("workers")
     if scaled:
         one, two = scaled["median_rps"]["1"], scaled["median_rps"]["2"]

@@ -25,6 +25,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
 
 from bench import (
     cold_path,
+    cost,
     dataset,
     hot_path,
     report,
@@ -35,7 +36,7 @@ from bench import (
     workers,
 )
 
-MEASUREMENTS = ("hot_path", "workers", "ingestion", "indexing", "search", "cold_path")
+MEASUREMENTS = ("hot_path", "workers", "ingestion", "indexing", "search", "cost", "cold_path")
 SAMPLE_FILMS = 36_254
 
 
@@ -104,6 +105,19 @@ async def run(sizes: Sizes, only: set[str], out: Path) -> dict[str, Any]:
             results["search"]["prepared"] = prepared
             results["peak_rss_mb"]["search (queries)"] = results["search"]["peak_rss_mb"]
             print("search done", flush=True)
+        if "cost" in only:
+            # documents of their own (the indexing measurement's would be updates)
+            fresh = [
+                {**d, "contentId": f"cost-{d['contentId']}"}
+                for d in dataset.generated_documents(films, 2_000, 99)
+            ]
+            workload = dataset.search_workload(films, 5, sizes.queries_per_kind)
+            results["cost"] = {
+                "lists": await asyncio.to_thread(cost.lists, bench, out, sizes.wrk_seconds),
+                "indexing": await cost.indexing(bench, out, fresh),
+                "searches": await asyncio.to_thread(cost.searches, bench, out, workload),
+            }
+            print("cost done", flush=True)
     finally:
         await stack.close_stack(bench)
     if "cold_path" in only:
@@ -125,7 +139,7 @@ def main() -> None:
     only = set(args.only.split(","))
     if unknown := only - set(MEASUREMENTS):
         parser.error(f"unknown measurements: {', '.join(sorted(unknown))}")
-    if shutil.which("wrk") is None and only & {"hot_path", "workers"}:
+    if shutil.which("wrk") is None and only & {"hot_path", "workers", "cost"}:
         sys.exit("wrk is missing: `apt-get install -y wrk` as root (scripts/bench.sh does it)")
     started_at = datetime.now(UTC)
     out = stack.ROOT / "bench" / "results" / started_at.strftime("%Y%m%dT%H%M%SZ")

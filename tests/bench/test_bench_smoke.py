@@ -159,3 +159,23 @@ def test_search_is_reported_per_kind_and_group_against_tantivy() -> None:
     assert "| mediamesh ÷ tantivy | 6.0× / 2.4× | 6.0× / 2.4× | 6.0× / 2.4× |" in lines
     assert "| tantivy | 0.600 / 0.600 | 0.100 / 0.100 |" in lines
     assert "| tantivy_bm25 | 0.550 / 0.550 | 0.850 / 0.850 |" in lines
+
+
+def test_cost_rows_price_units_per_million_requests() -> None:
+    assert report.dollars_per_million({"read": 8.0, "write": 0.0}) == 8.0 * 1000 * 0.125 / 1e6
+    spent = {"read": 40_000.0, "write": 0.0}  # 40 read units a request: $5 per million
+    lists = [
+        {"setup": setup, "per_1000_requests": spent if "guide" in setup else {}}
+        for setup in ("guide's order, no near cache", "guide's order, near cache",
+                      "Redis first, no near cache", "Redis first, near cache")
+    ]  # fmt: skip
+    cost = {
+        "lists": lists,
+        "indexing": {"per_1000_documents": {"write": 3000.0}},
+        "searches": {"searches": 1000, "answered_by": {"postgres": 1000},
+                     "per_1000_searches": {"read": 0.0}},
+    }  # fmt: skip
+    rows = report.cost_rows(cost)
+    assert "$5.00 per million requests" in rows[0][1] and "$0.00" in rows[0][2]
+    assert "$1.88 per million documents" in rows[2][1]
+    assert "0 of 1000 answered by DynamoDB" in rows[3][0]

@@ -37,6 +37,7 @@ from mediamesh.search import routes as search_routes
 from mediamesh.search import runtime as search_runtime
 from mediamesh.search.indexing.catalog_port import SearchIndex
 from mediamesh.settings import Settings
+from mediamesh.storage.dynamodb import capacity
 from mediamesh.storage.dynamodb.tables import tables_from_settings
 from mediamesh.web import routes as web_routes
 
@@ -91,6 +92,9 @@ def create_app(
             await stack.enter_async_context(maintenance.scheduled(settings))
             await stack.enter_async_context(statistics.kept_fresh(settings, resources.pool))
             metrics.register_collector(lambda: observability_routes.pool_collector(resources.pool))
+            metrics.register_collector(
+                functools.partial(observability_routes.capacity_collector, capacity.meter())
+            )
             for name, what, pool in (
                 ("mediamesh_postgres_search_pool", "Search query pool", resources.query_pool),
                 (

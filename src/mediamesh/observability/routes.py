@@ -7,9 +7,10 @@ from collections.abc import Iterable
 import asyncpg
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from prometheus_client.core import Metric
+from prometheus_client.core import CounterMetricFamily, Metric
 
 from mediamesh.observability.metrics import Metrics, gauge
+from mediamesh.storage.dynamodb.capacity import CapacityMeter, kind_of
 
 router = APIRouter(tags=["operations"])
 
@@ -31,3 +32,16 @@ def pool_collector(
     cap = gauge(f"{name}_max", f"{what} size limit.")
     cap.add_metric([], pool.get_max_size())
     return [size, busy, cap]
+
+
+def capacity_collector(meter: CapacityMeter) -> Iterable[Metric]:
+    """The DynamoDB capacity this process consumed, as on-demand bills it."""
+    family = CounterMetricFamily(
+        "mediamesh_dynamodb_capacity_units",
+        "DynamoDB capacity units consumed (from ConsumedCapacity), by table, operation and "
+        "kind (read or write request units).",
+        labels=["table", "operation", "kind"],
+    )
+    for (table, operation), units in sorted(meter.snapshot().items()):
+        family.add_metric([table, operation, kind_of(operation)], units)
+    return [family]

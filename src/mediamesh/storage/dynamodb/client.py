@@ -26,6 +26,7 @@ from botocore.exceptions import (
 from mediamesh.errors import DynamoDBError, DynamoDBUnavailable
 from mediamesh.settings import Settings, masked_url
 from mediamesh.storage.dynamodb import observers
+from mediamesh.storage.dynamodb.capacity import ask_for_capacity
 
 START_HINT = "start it with `mediamesh stack dynamodb-local start` (or `./scripts/run.sh`)"
 
@@ -107,6 +108,7 @@ async def open_client(conn: DynamoDBConnection) -> AsyncIterator[DynamoDBClient]
         kwargs["aws_secret_access_key"] = conn.secret_access_key
     async with get_session().create_client("dynamodb", **kwargs) as client:
         observers.attach(client)  # operation observers: IAM proof in tests, capacity metrics
+        client.meta.events.register("before-parameter-build.dynamodb", ask_for_capacity)
         yield cast(DynamoDBClient, client)
 
 
