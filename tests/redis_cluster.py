@@ -16,6 +16,7 @@ from pathlib import Path
 import redis
 
 from mediamesh.devstack import dynamodb_local
+from tests.resilience.redis_server import start_redis_server
 
 READY_WITHIN_SECONDS = 60.0
 MASTERS = 3
@@ -30,32 +31,12 @@ class OwnCluster:
         self._processes: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> None:
-        binary = shutil.which("redis-server") or "redis-server"
         for port in self.ports:
-            with (self._directory / f"redis-{port}.log").open("ab") as output:
-                self._processes.append(
-                    subprocess.Popen(
-                        [
-                            binary,
-                            "--port",
-                            str(port),
-                            "--bind",
-                            "127.0.0.1",
-                            "--cluster-enabled",
-                            "yes",
-                            "--cluster-config-file",
-                            str(self._directory / f"nodes-{port}.conf"),
-                            "--dir",
-                            str(self._directory),
-                            "--save",
-                            "",
-                            "--appendonly",
-                            "no",
-                        ],
-                        stdout=output,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
+            config = str(self._directory / f"nodes-{port}.conf")
+            options = ("--cluster-enabled", "yes", "--cluster-config-file", config,
+                       "--dir", str(self._directory))  # fmt: skip
+            log = self._directory / f"redis-{port}.log"
+            self._processes.append(start_redis_server(port, log, *options))
         for port in self.ports:
             self._until(lambda port=port: _answers(port), f"redis-server on {port} answering")
         subprocess.run(

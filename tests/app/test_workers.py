@@ -18,10 +18,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from mediamesh.settings import Settings
-from mediamesh.storage import postgres
-from mediamesh.storage.migrations import migrate
 from tests.conftest import Stack
-from tests.support import WRITE_HEADERS, provision
+from tests.support import WRITE_HEADERS, own_stores
 from tests.web import catalog
 from tests.web.server import started
 
@@ -38,20 +36,11 @@ class Workers:
 
 @pytest.fixture(scope="module")
 async def workers_settings(stack: Stack) -> AsyncIterator[Settings]:
-    url = f"{stack.database_url}_workers"
-    await postgres.ensure_database(url)
-    async with postgres.connect(url) as conn:
-        await migrate(conn)
-    settings = stack.settings(
-        table_prefix=f"t{stack.run_id}-workers-",
-        database_url=url,
-        redis_key_prefix=f"mmtest:{stack.run_id}:workers:",
-        # only a takedown (its notice, or the log) can take an item out of a near copy this old
-        memory_cache_ttl_seconds=60,
-    )
-    await provision(settings)
-    yield settings
-    await postgres.drop_database(url)
+    # only a takedown (its notice, or the log) can take an item out of a near copy this old;
+    # no model to load in each worker (start-up on a busy machine), nothing here needs it
+    overrides = {"memory_cache_ttl_seconds": 60, "search_semantic_enabled": False}
+    async with own_stores(stack, "workers", **overrides) as settings:
+        yield settings
 
 
 @pytest.fixture(scope="module")
@@ -61,14 +50,7 @@ def workers(
     log = tmp_path_factory.mktemp("workers") / "server.log"
     with started(workers_settings, log, workers=2, log_level="info") as (base, process):
         with httpx.Client(base_url=base, timeout=30) as client:
-            response = client.post(
-                "/v1/catalog/items", json={"items": catalog.catalog_items()}, headers=WRITE_HEADERS
-            )
-            assert response.status_code == 200, response.text
-            response = client.post(
-                "/v1/discovery/events", json={"events": catalog.events()}, headers=WRITE_HEADERS
-            )
-            assert response.status_code == 202, response.text
+            catalog.load(client, WRITE_HEADERS)
         yield Workers(base, process, log)
 
 

@@ -27,23 +27,7 @@ class OwnRedis:
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        binary = shutil.which("redis-server") or "redis-server"
-        with self._log.open("ab") as output:
-            self._process = subprocess.Popen(
-                [
-                    binary,
-                    "--port",
-                    str(self.port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ],
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
+        self._process = start_redis_server(self.port, self._log)
         deadline = time.monotonic() + READY_WITHIN_SECONDS
         while time.monotonic() < deadline:
             try:
@@ -69,6 +53,25 @@ class OwnRedis:
     def _signal(self, sig: signal.Signals) -> None:
         assert self._process is not None
         self._process.send_signal(sig)
+
+
+def start_redis_server(port: int, log: Path, *options: str) -> subprocess.Popen[bytes]:
+    """A `redis-server` on 127.0.0.1:`port` that keeps nothing on disk, with `options`
+    (e.g. cluster mode), logging to `log`."""
+    binary = shutil.which("redis-server") or "redis-server"
+    command = [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
+    with log.open("ab") as output:
+        return subprocess.Popen([*command, *options], stdout=output, stderr=subprocess.STDOUT)
 
 
 @contextmanager

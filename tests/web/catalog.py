@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 PROGRAMS = {
     "p-harbor": (
         "Harbor Lights",
@@ -135,3 +137,11 @@ def events() -> list[dict[str, str]]:
         for kind, n in (("view", views), ("like", likes), ("complete", completes)):
             out += [{"contentId": content_id, "type": kind}] * n
     return out
+
+
+def load(client: httpx.Client, headers: dict[str, str]) -> None:
+    """POST the catalog and its engagement through the API (`headers`: a write key)."""
+    response = client.post("/v1/catalog/items", json={"items": catalog_items()}, headers=headers)
+    assert response.status_code == 200, response.text
+    response = client.post("/v1/discovery/events", json={"events": events()}, headers=headers)
+    assert response.status_code == 202, response.text

@@ -10,10 +10,8 @@ import httpx
 import pytest
 
 from mediamesh.settings import Settings
-from mediamesh.storage import postgres
-from mediamesh.storage.migrations import migrate
 from tests.conftest import Stack
-from tests.support import WRITE_HEADERS, provision
+from tests.support import WRITE_HEADERS, own_stores
 from tests.web import catalog
 from tests.web.server import serving
 
@@ -22,18 +20,8 @@ CONVERGED_WITHIN_SECONDS = 30.0
 
 @pytest.fixture(scope="module")
 async def explorer_settings(stack: Stack) -> AsyncIterator[Settings]:
-    url = f"{stack.database_url}_web"
-    await postgres.ensure_database(url)
-    async with postgres.connect(url) as conn:
-        await migrate(conn)
-    settings = stack.settings(
-        table_prefix=f"t{stack.run_id}-web-",
-        database_url=url,
-        redis_key_prefix=f"mmtest:{stack.run_id}:web:",
-    )
-    await provision(settings)
-    yield settings
-    await postgres.drop_database(url)
+    async with own_stores(stack, "web") as settings:
+        yield settings
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +31,7 @@ def explorer(
     """The base URL of a server holding the test catalog and its engagement."""
     log = tmp_path_factory.mktemp("explorer") / "server.log"
     with serving(explorer_settings, log) as base, httpx.Client(base_url=base, timeout=30) as client:
-        response = client.post(
-            "/v1/catalog/items", json={"items": catalog.catalog_items()}, headers=WRITE_HEADERS
-        )
-        assert response.status_code == 200, response.text
-        response = client.post(
-            "/v1/discovery/events", json={"events": catalog.events()}, headers=WRITE_HEADERS
-        )
-        assert response.status_code == 202, response.text
+        catalog.load(client, WRITE_HEADERS)
         _wait_until_searchable(client)
         yield base
 

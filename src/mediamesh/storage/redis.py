@@ -11,7 +11,7 @@ cluster, so the takedown notices need no tag.
 from __future__ import annotations
 
 import logging
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
@@ -43,23 +43,16 @@ def create_client(
     skipped (the next tier answers) rather than waited on. `cluster`: a cluster client, which
     learns the cluster's nodes from the node at `url` on its first command (so a cluster
     that is down at start-up does not stop start-up either) and follows its redirections."""
+    options: dict[str, Any] = {
+        "socket_timeout": timeout_seconds,
+        "socket_connect_timeout": timeout_seconds,
+        "retry": Retry(NoBackoff(), 0),
+        "max_connections": max_connections,
+        "health_check_interval": 30,
+    }
     if cluster:
-        return RedisCluster.from_url(
-            url,
-            socket_timeout=timeout_seconds,
-            socket_connect_timeout=timeout_seconds,
-            retry=Retry(NoBackoff(), 0),
-            max_connections=max_connections,
-            health_check_interval=30,
-        )
-    return aioredis.Redis.from_url(
-        url,
-        socket_timeout=timeout_seconds,
-        socket_connect_timeout=timeout_seconds,
-        retry=Retry(NoBackoff(), 0),
-        max_connections=max_connections,
-        health_check_interval=30,
-    )
+        return RedisCluster.from_url(url, **options)
+    return aioredis.Redis.from_url(url, **options)
 
 
 def is_cluster_client(client: RedisClient) -> bool:
