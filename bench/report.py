@@ -201,7 +201,8 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]
     if events:
         rows.append((
             f"(5) event ingestion, {events['events']:,} events in batches of 1,000",
-            f"API: {events['api_events_per_second']:,.0f} events/s",
+            f"API: {events['api_events_per_second']:,.0f} events/s acknowledged, all folded "
+            f"{events.get('fold_lag_seconds', 0.0):.2f} s after the last",
             f"COPY into a bare table: {events['floor_events_per_second']:,.0f} events/s",
             f"{events['ratio']:.0%}",
             f"≥50%: {_verdict(events['ratio'] >= 0.5)}",

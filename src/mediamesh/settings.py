@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # --- discovery: events (POST /v1/discovery/events): how far ahead of the server clock an
     # occurredAt may be before it is refused as "in the future" ---
     events_max_clock_skew_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
+    # how often each discovery server folds the acknowledged events of engagement_inbox into
+    # the rollups (one process at a time; discovery/events/aggregator.py); 0: never in the
+    # background (a list computation still folds what is pending first)
+    events_fold_interval_seconds: Annotated[float, Field(ge=0, le=1)] = 0.2
     # --- discovery: the cache-aside chain ---
     # tiers tried before PostgreSQL, in order (the guide's order by default)
     cache_tier_order: str = Field(

@@ -275,3 +275,21 @@ async def test_the_takedown_log_keeps_what_processes_still_read_or_must_purge(
     assert ("takedown log rows deleted", 1) in [(r.name, r.count) for r in report.results]
     left = await fetch(settings, "SELECT content_ids[1] AS id FROM takedown_log ORDER BY seq")
     assert [row["id"] for row in left] == ["old-unpurged", "recent-purged"]
+
+
+async def test_events_left_in_the_inbox_are_folded_first(settings: Settings) -> None:
+    """With no server folding, maintenance folds the acknowledged events (exactly once)
+    before it prunes anything."""
+    await execute(
+        settings,
+        "INSERT INTO engagement_inbox (item_id, event_type, occurred_at, user_id)"
+        " VALUES (1, 1, $1, 'u'), (1, 1, $1, 'u'), (1, 2, $1, NULL)",
+        args=(NOW - HOUR,),
+    )
+    report = await maintain(settings, NOW)
+
+    assert {r.name: r.count for r in report.results}["events folded"] == 3
+    assert await fetch(settings, "SELECT 1 FROM engagement_inbox") == []
+    hourly = await fetch(settings, "SELECT views, likes FROM engagement_hourly")
+    assert [tuple(row) for row in hourly] == [(1, 1)]  # the repeated view counted once
+    assert len(await fetch(settings, "SELECT 1 FROM engagement_events")) == 3

@@ -13,6 +13,7 @@ import pytest
 
 from mediamesh.catalog.models import CatalogItem
 from mediamesh.catalog.service import upsert_items
+from mediamesh.discovery.events import aggregator
 from mediamesh.discovery.events.ingestion import ingest
 from mediamesh.discovery.events.models import AcceptedTimes, EventIn
 from mediamesh.discovery.events.writer import EventWriter
@@ -69,7 +70,8 @@ AddEvents = Callable[..., Awaitable[int]]
 
 @pytest.fixture
 def add_events(writer: EventWriter) -> AddEvents:
-    """`await add_events(content_id, "view", hours_ago=1.5, user="u1", times=2)`"""
+    """`await add_events(content_id, "view", hours_ago=1.5, user="u1", times=2)`: stored and
+    folded into the rollups (as a list computation would fold them first)."""
 
     async def add(
         content_id: str,
@@ -82,6 +84,8 @@ def add_events(writer: EventWriter) -> AddEvents:
     ) -> int:
         occurred = at if at is not None else NOW - timedelta(hours=hours_ago)
         event = EventIn(contentId=content_id, type=kind, occurredAt=occurred, userId=user)
-        return await ingest(writer, [event] * times, TIMES, NOW)
+        stored = await ingest(writer, [event] * times, TIMES, NOW)
+        await aggregator.settle(writer.pool)
+        return stored
 
     return add

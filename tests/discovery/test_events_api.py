@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from mediamesh.catalog.service import delete_item
+from mediamesh.discovery.events import aggregator
 from mediamesh.search.indexing.catalog_port import SearchIndex
 from mediamesh.settings import Settings
 from tests.discovery.conftest import Catalog
@@ -19,7 +20,9 @@ URL = "/v1/discovery/events"
 
 
 async def stored(pool: asyncpg.Pool, content_id: str) -> tuple[int, int, int]:
-    """(raw events, hourly views, daily views) of one item."""
+    """(raw events, hourly views, daily views) of one item, once what was acknowledged is
+    folded (as a list computation folds it first)."""
+    await aggregator.settle(pool)
     row = await pool.fetchrow(
         """SELECT (SELECT count(*) FROM engagement_events e WHERE e.item_id = c.item_id),
                   (SELECT coalesce(sum(views), 0) FROM engagement_hourly h
@@ -156,6 +159,7 @@ async def test_a_batch_in_another_form_is_stored_alike(
             assert response.status_code == 202, response.text
             assert response.json() == {"accepted": 3}
 
+    await aggregator.settle(pool)
     rows = await pool.fetch(
         """SELECT c.content_id, e.event_type, e.occurred_at, e.user_id FROM engagement_events e
            JOIN catalog_items c USING (item_id) WHERE c.content_id = ANY($1::text[])
@@ -207,6 +211,7 @@ async def test_concurrent_batches_are_all_stored_and_counted_exactly(
 
     assert [r.status_code for r in responses] == [202] * 8 + [400]
     assert responses[-1].json()["error"]["message"].startswith("events[1] (contentId 'nope-")
+    await aggregator.settle(pool)
     totals = await pool.fetchrow(
         """WITH raw AS (SELECT item_id, event_type, user_id, date_trunc('hour', occurred_at,
                         'UTC') AS hour FROM engagement_events WHERE item_id IN (SELECT item_id

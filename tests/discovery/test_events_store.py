@@ -1,5 +1,5 @@
-"""events_repository.store on the real PostgreSQL: batches stored together, each all or
-nothing, and the order in which the statement locks rollup rows."""
+"""events_repository.append and fold on the real PostgreSQL: batches appended together, each
+all or nothing, and the order in which a fold locks rollup rows."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import orjson
 
+from mediamesh.discovery.events import aggregator
 from mediamesh.discovery.events import repository as events_repository
 from mediamesh.discovery.events.repository import Batch
 from mediamesh.discovery.events.writer import EventWriter
@@ -23,6 +24,8 @@ def batch(*events: dict[str, object]) -> Batch:
 
 
 async def raw_events(pool: asyncpg.Pool, content_id: str) -> int:
+    """The item's events in the raw table, once everything acknowledged is folded."""
+    await aggregator.settle(pool)
     return int(
         await pool.fetchval(
             "SELECT count(*) FROM engagement_events e JOIN catalog_items c USING (item_id)"
@@ -45,18 +48,20 @@ async def test_each_batch_of_a_statement_is_stored_or_refused_whole(
               {"contentId": two, "type": "view", "occurredAt": "2031-02-30T10:00:00Z"}),
     ]  # fmt: skip
 
-    assert await events_repository.store(pool, batches) == [2, None, 1, None]
+    assert await events_repository.append(pool, batches) == [2, None, 1, None]
     assert [await raw_events(pool, c) for c in (one, two, three)] == [2, 0, 1]
 
 
 async def test_rollup_rows_are_locked_hourly_first_then_daily(
     pool: asyncpg.Pool, catalog: Catalog, unique: str
 ) -> None:
-    """Concurrent statements cannot deadlock if each locks rows in the same order; the
-    statement relies on PostgreSQL completing its writing clauses last to first."""
+    """Concurrent folds (and simulation chunks) cannot deadlock if each locks rows in the same
+    order; the fold relies on PostgreSQL completing its writing clauses last to first."""
     content_id = await catalog.add(f"i-{unique}")
     like = batch({"contentId": content_id, "type": "like"})
-    assert await events_repository.store(pool, [like]) == [1]  # both rollup rows exist now
+    assert await events_repository.append(pool, [like]) == [1]
+    await aggregator.settle(pool)  # both rollup rows exist now
+    assert await events_repository.append(pool, [like]) == [1]
     item_id = await pool.fetchval(
         "SELECT item_id FROM catalog_items WHERE content_id = $1", content_id
     )
@@ -67,7 +72,7 @@ async def test_rollup_rows_are_locked_hourly_first_then_daily(
             hour.date(),
             item_id,
         )
-        storing = asyncio.create_task(events_repository.store(pool, [like]))
+        folding = asyncio.create_task(aggregator.settle(pool))
         await _until_waiting_for_a_lock(prober, holder)
         try:
             await prober.execute(
@@ -79,8 +84,8 @@ async def test_rollup_rows_are_locked_hourly_first_then_daily(
             hourly_row_free = True
         except asyncpg.LockNotAvailableError:
             hourly_row_free = False
-    assert await storing == [1]
-    assert not hourly_row_free  # taken by the store before it waited for the daily row
+    assert await folding >= 1
+    assert not hourly_row_free  # taken by the fold before it waited for the daily row
 
 
 async def _until_waiting_for_a_lock(
@@ -97,7 +102,7 @@ async def _until_waiting_for_a_lock(
         if waiting >= sessions:
             return
         await asyncio.sleep(0.05)
-    raise AssertionError("the store never waited for the daily row")
+    raise AssertionError("nothing ever waited for the lock")
 
 
 async def test_the_writer_stores_waiting_batches_in_one_statement(
@@ -115,6 +120,7 @@ async def test_the_writer_stores_waiting_batches_in_one_statement(
     results = await asyncio.gather(*(writer.store(b) for b in [*batches, refused]))
 
     assert results == [2, 2, 2, 2, None]
+    await aggregator.settle(pool)
     transactions = await pool.fetchval(
         "SELECT count(DISTINCT received_at) FROM engagement_events"
         " WHERE item_id IN (SELECT item_id FROM catalog_items WHERE content_id = ANY($1::text[]))",
@@ -131,19 +137,12 @@ async def test_a_batch_whose_caller_left_before_its_statement_is_never_stored(
     writer = EventWriter(pool)
     content_id = await catalog.add(f"i-{unique}")
     like = batch({"contentId": content_id, "type": "like"})
-    assert await writer.store(like) == 1  # the rollup rows exist: the next likes wait on them
-    item_id = await pool.fetchval(
-        "SELECT item_id FROM catalog_items WHERE content_id = $1", content_id
-    )
+    assert await writer.store(like) == 1
     async with pool.acquire() as holder, pool.acquire() as prober:
-        async with holder.transaction():
-            await holder.execute(
-                "SELECT 1 FROM engagement_hourly WHERE bucket = $1 AND item_id = $2 FOR UPDATE",
-                NOW.replace(minute=0),
-                item_id,
-            )
+        async with holder.transaction():  # appends wait for the inbox while this holds it
+            await holder.execute("LOCK TABLE engagement_inbox IN SHARE MODE")
             running = []
-            for blocked in (1, 2):  # one batch per statement, each waiting for the row
+            for blocked in (1, 2):  # one batch per statement, each waiting for the table
                 running.append(asyncio.create_task(writer.store(like)))
                 await _until_waiting_for_a_lock(prober, holder, blocked)
             left = asyncio.create_task(writer.store(like))

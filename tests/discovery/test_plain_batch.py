@@ -51,6 +51,10 @@ def test_a_plain_batch_is_counted() -> None:
         body({**EVENT, "contentId": " c1"}),
         body({**EVENT, "contentId": "c1\u00a0"}),
         body({**EVENT, "contentId": "c\x001"}),
+        # values are checked joined by NUL: one holding NUL must not pass as two
+        body(EVENT, {**EVENT, "contentId": "c1\x00c2"}),
+        body(EVENT, {**EVENT, "userId": "u\x00v"}),
+        body(EVENT, {**EVENT, "occurredAt": f"{EVENT['occurredAt']}\x00{EVENT['occurredAt']}"}),
         body({**EVENT, "contentId": "c" * 129}),
         body({**EVENT, "contentId": 1}),
         body({**EVENT, "userId": ""}),

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from mediamesh.catalog.service import delete_item
+from mediamesh.discovery.events import aggregator
 from mediamesh.discovery.events.ingestion import ingest
 from mediamesh.discovery.events.models import EventIn
 from mediamesh.discovery.events.writer import EventWriter
@@ -260,6 +261,7 @@ async def test_an_event_ahead_of_the_clock_counts_once_its_hour_begins(
     for content_id, at in ((early, before_eleven + timedelta(seconds=40)), (on_time, NOW)):
         event = EventIn(contentId=content_id, type="like", occurredAt=at)
         assert await ingest(writer, [event], TIMES, before_eleven) == 1
+    await aggregator.settle(pool)
     query = ListQuery(category=catalog.category)
 
     for kind in ListKind:

@@ -106,8 +106,11 @@ async def stored(stack: Stack, ids: list[str], user: str) -> dict[str, Any]:
         search = await conn.fetch(
             "SELECT content_id FROM search_documents WHERE content_id = ANY($1) ORDER BY 1", ids
         )
+        # acknowledged events are durable in the inbox until folded into the raw table
         events = await conn.fetchval(
-            "SELECT count(*) FROM engagement_events WHERE user_id = $1", user
+            "SELECT (SELECT count(*) FROM engagement_events WHERE user_id = $1)"
+            " + (SELECT count(*) FROM engagement_inbox WHERE user_id = $1)",
+            user,
         )
     return {
         "catalog": [r["content_id"] for r in catalog],

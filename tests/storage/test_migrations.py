@@ -37,6 +37,7 @@ async def test_migrate_applies_everything_once(empty_database: str) -> None:
         "engagement_hourly",
         "engagement_daily",
         "engagement_view_dedup",
+        "engagement_inbox",
         "search_documents",
         "search_outbox",
         "schema_migrations",

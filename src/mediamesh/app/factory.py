@@ -119,6 +119,7 @@ def create_app(
                     discovery.takedowns.taken_down,
                 )
                 discovery_metrics.register_chain(metrics, discovery.service.metrics)
+                discovery_metrics.register_inbox(metrics, discovery.inbox)
             if service in ("search", "all"):
                 search = await stack.enter_async_context(
                     search_runtime.running(resources.search_stores())

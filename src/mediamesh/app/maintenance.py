@@ -53,6 +53,7 @@ class Task:
 
 
 TASKS: tuple[Task, ...] = (
+    Task("events folded", engagement.fold_inbox),  # first: into today's partitions, rollups
     Task("event partitions created ahead", engagement.create_partitions_ahead),
     Task("event partitions dropped", engagement.drop_old_partitions),
     Task("view-dedup rows deleted", engagement.prune_view_dedup),

@@ -11,6 +11,7 @@ import asyncpg
 
 from mediamesh.cache.jitter import jittered_ttl
 from mediamesh.discovery.cached_list import CachedList, ListKey, build_list
+from mediamesh.discovery.events import aggregator
 from mediamesh.discovery.models import ListKind
 from mediamesh.discovery.ranking import compute as ranking
 from mediamesh.discovery.ranking.compute import RankingParams
@@ -30,7 +31,9 @@ class ListSource:
         self._jitter = jitter_fraction
 
     async def __call__(self, key: ListKey) -> CachedList:
-        """Compute the list of `key` now. Raises PostgresUnavailable when PostgreSQL fails."""
+        """Compute the list of `key` now, counting every event acknowledged before this call.
+        Raises PostgresUnavailable when PostgreSQL fails."""
+        await aggregator.settle(self._pool)  # usually nothing: the aggregator keeps up
         started = time.time()
         now = datetime.fromtimestamp(started, UTC)
         items = await ranking.compute_list(self._pool, key.kind, key.query, self._params, now)

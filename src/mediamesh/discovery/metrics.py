@@ -1,4 +1,5 @@
-"""The discovery service's metrics, read at scrape time from the cache chain's counters."""
+"""The discovery service's metrics, read at scrape time from the cache chain's counters and
+the event inbox's last background sample (a scrape never queries PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections.abc import Iterable
 from prometheus_client.core import CounterMetricFamily, Metric
 
 from mediamesh.cache.metrics import ChainMetrics
-from mediamesh.observability.metrics import Metrics
+from mediamesh.discovery.events.aggregator import InboxSampler
+from mediamesh.observability.metrics import Metrics, gauge
 
 # counter field → the `outcome` label (hit/miss first: the explorer's ratios read those)
 OUTCOMES = {
@@ -55,5 +57,23 @@ def register_chain(metrics: Metrics, chain: ChainMetrics) -> None:
             family.add_metric([], getattr(chain, name))
             families.append(family)
         return families
+
+    metrics.register_collector(collect)
+
+
+def register_inbox(metrics: Metrics, inbox: InboxSampler) -> None:
+    def collect() -> Iterable[Metric]:
+        stats = inbox.latest
+        unfolded = gauge(
+            "mediamesh_events_unfolded",
+            "Acknowledged events not folded into the rollups yet (rows in engagement_inbox).",
+        )
+        unfolded.add_metric([], stats.rows)
+        oldest = gauge(
+            "mediamesh_events_unfolded_oldest_seconds",
+            "How long the oldest unfolded event has waited (0 when none).",
+        )
+        oldest.add_metric([], stats.oldest_seconds)
+        return [unfolded, oldest]
 
     metrics.register_collector(collect)

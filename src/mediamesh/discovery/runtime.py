@@ -1,5 +1,6 @@
 """What the discovery service runs beside its routes while the app is up (background workers:
-refresh ahead, the takedown listeners and purger, the events' group-commit writer), entered once in the
+refresh ahead, the takedown listeners and purger, the events' group-commit writer and their
+aggregator), entered once in the
 application lifespan after the shared clients are open. The wiring stores what it yields in
 `app.state.discovery` for the routes (`of(request)`); the service itself is assembled in
 `assembly`."""
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from mediamesh.discovery.assembly import build_service
+from mediamesh.discovery.events.aggregator import Aggregator, InboxSampler
 from mediamesh.discovery.events.models import AcceptedTimes
 from mediamesh.discovery.events.writer import EventWriter
 from mediamesh.discovery.service import DiscoveryService
@@ -38,6 +40,7 @@ class DiscoveryRuntime:
     events: EventWriter  # one per process and database: batches share statements
     accepted_times: AcceptedTimes
     takedowns: TakedownSync  # the takedown log in PostgreSQL: read, and purged from the tiers
+    inbox: InboxSampler  # events acknowledged but not folded yet, sampled for /metrics
 
 
 def of(request: Request) -> DiscoveryRuntime:
@@ -62,14 +65,22 @@ async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
     with contextlib.suppress(DependencyError, TimeoutError):
         await takedowns.poll_once()
     stop = asyncio.Event()
+    aggregator = Aggregator(stores.pool, settings.events_fold_interval_seconds)
     workers = {
         asyncio.create_task(service.refresh.run(settings.refresh_ahead_interval_seconds)),
         asyncio.create_task(_listen_for_takedowns(service, stop)),
         asyncio.create_task(takedowns.run(stop)),
+        asyncio.create_task(aggregator.stats.run()),
     }
+    if settings.events_fold_interval_seconds:
+        workers.add(asyncio.create_task(aggregator.run()))
     try:
         yield DiscoveryRuntime(
-            service, EventWriter(stores.pool), AcceptedTimes.from_settings(settings), takedowns
+            service,
+            EventWriter(stores.pool),
+            AcceptedTimes.from_settings(settings),
+            takedowns,
+            aggregator.stats,
         )
     finally:
         stop.set()

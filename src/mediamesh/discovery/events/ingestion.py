@@ -1,7 +1,8 @@
 """Ingesting a batch of engagement events: all of it, durably, or none of it.
 
-Two ways in, one way to store (an EventWriter: events_repository.store, which checks the
-batch again against the catalog and the accepted window in the statement that stores it):
+Two ways in, one way to store (an EventWriter: events_repository.append, which checks the
+batch again against the catalog and the accepted window in the statement that appends it to
+the inbox; aggregator.py folds it into the rollups):
 - `ingest_plain`: the request body as it came, when plain_batch accepted it (the fast path);
 - `ingest`: events validated by the model, each checked with its own error message.
 """
@@ -40,7 +41,7 @@ async def ingest_plain(
 async def ingest(
     writer: EventWriter, events: Sequence[EventIn], times: AcceptedTimes, now: datetime
 ) -> int:
-    """Store `events` and their rollup counts in one transaction; returns how many.
+    """Store `events` durably in one transaction (the inbox); returns how many.
 
     Raises InvalidInput naming the first offending event (unknown or deleted contentId,
     unknown type, occurredAt without a time zone, too far in the future or older than the

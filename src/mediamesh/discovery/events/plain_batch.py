@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from datetime import datetime
 from types import NoneType, UnionType
@@ -158,6 +159,23 @@ _OCCURRED_AT = re.compile(
 )
 
 
+def _every(one: re.Pattern[str]) -> re.Pattern[str]:
+    """A pattern that fully matches values joined by NUL when each value fully matches `one`
+    (which never matches NUL: a value holding one is refused by `_all_match`). One regex
+    call per column instead of one per event: the per-event calls were most of the check."""
+    return re.compile(rf"(?:(?:{one.pattern})\x00)*(?:{one.pattern})", one.flags)
+
+
+_CONTENT_IDS, _USER_IDS, _OCCURRED_ATS = map(_every, (_CONTENT_ID, _USER_ID, _OCCURRED_AT))
+
+
+def _all_match(every: re.Pattern[str], values: Collection[str]) -> bool:
+    joined = "\x00".join(values)
+    return not values or (
+        joined.count("\x00") == len(values) - 1 and every.fullmatch(joined) is not None
+    )
+
+
 def plain_batch_size(body: bytes) -> int | None:
     """How many events `body` holds if it is a plain batch; None if it needs the full check.
 
@@ -177,23 +195,22 @@ def plain_batch_size(body: bytes) -> int | None:
     events = document.get("events")
     if type(events) is not list or not _MIN_EVENTS <= len(events) <= _MAX_EVENTS:
         return None
-    content_id_ok, user_id_ok, occurred_at_ok = (
-        _CONTENT_ID.fullmatch,
-        _USER_ID.fullmatch,
-        _OCCURRED_AT.fullmatch,
-    )
-    for event in events:
-        if type(event) is not dict or not _FIELDS.issuperset(event):
-            return None
-        content_id, kind = event.get("contentId"), event.get("type")
-        occurred_at, user_id = event.get("occurredAt"), event.get("userId")
-        if not (
-            type(content_id) is str
-            and content_id_ok(content_id)
-            and type(kind) is str
-            and kind in _TYPES
-            and (occurred_at is None or (type(occurred_at) is str and occurred_at_ok(occurred_at)))
-            and (user_id is None or (type(user_id) is str and user_id_ok(user_id)))
-        ):
-            return None
+    if not all(type(event) is dict and _FIELDS.issuperset(event) for event in events):
+        return None
+    content_ids = [event.get("contentId") for event in events]
+    kinds = [event.get("type") for event in events]
+    times = [at for event in events if (at := event.get("occurredAt")) is not None]
+    users = [user for event in events if (user := event.get("userId")) is not None]
+    if not all(
+        type(value) is str for column in (content_ids, kinds, times, users) for value in column
+    ):
+        return None
+    # every value is a str now (hashable): each distinct contentId and userId checked once
+    if not (
+        _TYPES.issuperset(kinds)
+        and _all_match(_CONTENT_IDS, set(content_ids))
+        and _all_match(_OCCURRED_ATS, times)
+        and _all_match(_USER_IDS, set(users))
+    ):
+        return None
     return len(events)

@@ -9,6 +9,8 @@
   differ between processes, can never be read again.
 - Partitions are also created a month ahead, so ingestion meets no partition DDL when a
   month begins.
+- The inbox holds no history (folding empties it), but with no server folding (maintenance
+  run from a scheduler) its events are folded first, before the rows above are pruned.
 
 Each step takes (connection, settings, now) and returns how many things it removed (or
 created), the shape of the maintenance task list (app/maintenance.py).
@@ -20,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from mediamesh.discovery.events import repository, retention_repository
+from mediamesh.discovery.events import aggregator, repository, retention_repository
 from mediamesh.discovery.events.models import AcceptedTimes
 from mediamesh.settings import Settings
 
@@ -38,6 +40,11 @@ def rollups_cutoff(settings: Settings, now: datetime) -> datetime:
     this midnight (UTC) are never read again."""
     oldest = (now - AcceptedTimes.from_settings(settings).max_age).astimezone(UTC)
     return oldest.replace(hour=0, minute=0, second=0, microsecond=0) - CLOCK_SLACK
+
+
+async def fold_inbox(conn: asyncpg.Connection, settings: Settings, now: datetime) -> int:
+    """Fold the acknowledged events still in the inbox; returns how many."""
+    return await aggregator.fold_all(conn, wait=True)
 
 
 async def create_partitions_ahead(

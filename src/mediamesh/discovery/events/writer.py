@@ -1,13 +1,10 @@
 """Group commit for event batches: the batches of concurrent requests go into one statement.
 
-Every batch updates the same hot rollup rows (the current hour's and day's rows of the
-popular items), so concurrent transactions mostly waited for each other's row locks and
-commits, and each paid for its own statement, upserts and WAL flush. Here at most
-STATEMENTS statements run at a time per process; the batches that arrive meanwhile wait,
-and the next statement takes them all (a rollup row shared by several batches is then
-written once). A caller still returns only once its batch is committed (or refused, or
-failed), so an acknowledged batch is durable and counted as before; a lone request waits for
-no one.
+Each statement pays for its round trip, its parse of the catalog lookup and its commit (a WAL
+flush). Here at most STATEMENTS statements run at a time per process; the batches that
+arrive meanwhile wait, and the next statement appends them all to the inbox
+(repository.append). A caller still returns only once its batch is committed (or refused,
+or failed), so an acknowledged batch is durable; a lone request waits for no one.
 """
 
 from __future__ import annotations
@@ -23,9 +20,8 @@ from mediamesh.discovery.events.repository import Batch
 # Batches per statement: bounds the statement's size (and so its time holding row locks)
 # when many requests arrive at once.
 MAX_BATCHES = 16
-# Statements at a time per process: two let PostgreSQL parse, resolve and insert one group
-# on a second core while the other updates the rollups (row locks serialise only that part);
-# more would mostly wait for the same rollup rows.
+# Statements at a time per process: two keep both cores busy (one statement parses and
+# resolves a group while the other commits); more only split the groups smaller.
 STATEMENTS = 2
 
 
@@ -40,7 +36,7 @@ class EventWriter:
         self._tasks: set[asyncio.Task[None]] = set()  # strong references while they run
 
     async def store(self, batch: Batch) -> int | None:
-        """As events_repository.store for this one batch, stored with whatever other batches
+        """As events_repository.append for this one batch, stored with whatever other batches
         are waiting; raises what the statement raised (PostgresUnavailable)."""
         done: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
         entry = (batch, done)
@@ -65,7 +61,7 @@ class EventWriter:
                 group = self._waiting[:MAX_BATCHES]
                 del self._waiting[:MAX_BATCHES]
                 try:
-                    results = await repository.store(self.pool, [batch for batch, _ in group])
+                    results = await repository.append(self.pool, [batch for batch, _ in group])
                 except Exception as exc:  # every caller of the group gets the failure
                     for _, done in group:
                         if not done.done():
