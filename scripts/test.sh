@@ -14,5 +14,8 @@ cd "$(dirname "$0")/.."
 if [ "$#" -gt 0 ]; then
   exec .venv/bin/pytest "$@"
 fi
-.venv/bin/pytest
-MEDIAMESH_TEST_REDIS=cluster exec .venv/bin/pytest tests/discovery tests/cache tests/storage/test_redis.py
+.venv/bin/pytest --durations=15  # the slowest tests, in the log for whoever speeds the suite up
+# the cache-aside tests: the lists through every tier, the tiers, takedowns, the cache machinery
+MEDIAMESH_TEST_REDIS=cluster exec .venv/bin/pytest tests/discovery/test_lists_*.py \
+  tests/discovery/test_fast_lists.py tests/discovery/test_takedown_feed.py tests/discovery/tiers \
+  tests/cache tests/storage/test_redis.py

@@ -12,6 +12,7 @@ from mediamesh.discovery.cached_list import CachedList
 from mediamesh.discovery.models import ListContentType, ListKind, ListQuery
 from mediamesh.settings import Settings
 from mediamesh.storage import redis as redis_client
+from tests.conftest import Stack
 from tests.discovery.lists_support import (
     Seed,
     call,
@@ -21,7 +22,7 @@ from tests.discovery.lists_support import (
     seed,
     settle,
 )
-from tests.support import running_app
+from tests.support import own_stores, running_app
 
 TRENDING = "/v1/discovery/trending"
 
@@ -114,10 +115,14 @@ async def test_filtered_lists_beyond_the_cap_are_served_and_cached_nowhere(
     assert len(await redis_keys(settings, lists)) == 2
 
 
-async def test_concurrent_hits_from_redis_are_written_back_once(
-    provisioned: Settings, unique: str
-) -> None:
-    settings = provisioned.model_copy(update={"memory_cache_ttl_seconds": 0.0})
+async def test_concurrent_hits_from_redis_are_written_back_once(stack: Stack, unique: str) -> None:
+    # stores of its own: another test's takedown, purged by this app's purger meanwhile,
+    # would rewrite the Redis copy of every registered list (a new generation) in between
+    async with own_stores(stack, f"wb{unique}", memory_cache_ttl_seconds=0.0) as settings:
+        await _written_back_once(settings, unique)
+
+
+async def _written_back_once(settings: Settings, unique: str) -> None:
     category = f"wb-{unique}"
     await seed(settings, category, [Seed(f"a-{unique}", views=5), Seed(f"b-{unique}", views=2)])
     params = {"category": category}

@@ -38,6 +38,17 @@ def test_a_row_equal_to_the_query_scores_one_and_its_opposite_minus_one() -> Non
     assert got[0] > got[2] > got[1]
 
 
+def test_flat_vectors_do_not_saturate_without_vnni() -> None:
+    """Every code at its peak on both sides: AVX2's kernel (no VNNI) adds pairs of u8·s8
+    products in a saturating int16, which ±127 query codes overflow; ±QUERY_PEAK do not."""
+    flat = np.full(DIMENSIONS, 1 / np.sqrt(DIMENSIONS), dtype=np.float32)
+    codes, scales = scan.quantise(np.stack([flat, -flat]))
+
+    got = scan.scanner().cosines(codes, scales, flat)
+
+    assert abs(float(got[0]) - 1.0) < 0.01 and abs(float(got[1]) + 1.0) < 0.01
+
+
 def test_a_zero_row_scores_zero() -> None:
     codes, scales = scan.quantise(np.zeros((1, DIMENSIONS), dtype=np.float32))
     assert float(scan.scanner().cosines(codes, scales, _units(5, 1)[0])[0]) == 0.0

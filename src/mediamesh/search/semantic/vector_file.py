@@ -54,13 +54,13 @@ class VectorFile:
         return found
 
 
-def int8_rows(vectors: Vectors) -> tuple[npt.NDArray[np.int8], Vectors]:
+def int8_rows(vectors: Vectors, peak: int = 127) -> tuple[npt.NDArray[np.int8], Vectors]:
     """Rows (n, d) as int8 codes with one scale each, v ≈ code · scale: each row's largest
-    component becomes ±127. The shipped file and the in-process vector index (scan.py) both
+    component becomes ±`peak`. The shipped file and the in-process vector index (scan.py) both
     store vectors this way."""
     peaks = np.maximum(np.abs(vectors).max(axis=1, initial=0.0), 1e-12)
-    scales = (peaks / 127.0).astype(np.float32)
-    codes = np.rint(vectors / scales[:, np.newaxis]).clip(-127, 127).astype(np.int8)
+    scales = (peaks / peak).astype(np.float32)
+    codes = np.rint(vectors / scales[:, np.newaxis]).clip(-peak, peak).astype(np.int8)
     return codes, scales
 
 
