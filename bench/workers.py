@@ -5,14 +5,18 @@ minutes, and a ratio of runs minutes apart would measure that. Goal: at least 1.
 
 from __future__ import annotations
 
+import re
 import statistics
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bench import wrk
 from bench.hot_path import PATH, warm
-from bench.stack import BenchStack, server_command, serving
+from bench.stack import BenchStack, Server, server_command, serving
 from mediamesh.devstack.dynamodb_local import free_port
 
 CONNECTIONS = 64
@@ -31,6 +35,7 @@ def measure(stack: BenchStack, out: Path, seconds: int) -> dict[str, Any]:
             started[n] = servers.enter_context(
                 serving(command, port, stack.env(), out / f"workers-{n}.log")
             )
+            _all_started(started[n], n)
             warm(started[n], "memory")
         for _ in range(ROUNDS):
             for n in WORKERS:
@@ -44,3 +49,15 @@ def measure(stack: BenchStack, out: Path, seconds: int) -> dict[str, Any]:
         "median_rps": {str(n): rate for n, rate in rates.items()},
         "ratio": rates[2] / rates[1],
     }
+
+
+def _all_started(server: Server, workers: int, seconds: float = 120) -> None:
+    """Wait until every worker serves (one scrape names each worker that has started: the
+    port answers as soon as the first one does)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        text = httpx.get(server.base_url + "/metrics", timeout=10).text
+        if workers == 1 or len(set(re.findall(r'worker="(\d+)"', text))) >= workers:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{workers} workers did not all start within {seconds} s")

@@ -19,6 +19,10 @@ from mediamesh.observability import logs
 # their connections; a load balancer's deregistration delay should be longer
 GRACEFUL_SHUTDOWN_SECONDS = 30
 MAX_WORKERS = 64
+# how long the supervisor waits for a worker to answer its health ping before it kills and
+# replaces it: uvicorn's 5 s killed workers here that were only busy starting (imports hold
+# the interpreter for seconds on a loaded 2-core machine), in a loop under load
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def serve(
@@ -54,6 +58,7 @@ def serve(
         access_log=False,
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
     if workers_count == 1:
         run(create_app(cfg, chosen, freeze_gc=True))
