@@ -26,7 +26,7 @@ from bench import wrk
 from bench.dataset import SearchWorkload
 from bench.hot_path import PATH, warm
 from bench.stack import BenchStack, Server, server_command, serving
-from bench.throughput import _drained, _post_all
+from bench.throughput import drained, post_all
 from mediamesh.devstack.dynamodb_local import free_port
 
 # one at a time: DynamoDB Local under concurrent load times out (CACHE_DYNAMODB_TIMEOUT_SECONDS),
@@ -109,10 +109,10 @@ def _search_server(stack: BenchStack, out: Path) -> Iterator[Server]:
 
 async def indexing(stack: BenchStack, out: Path, documents: list[dict[str, Any]]) -> dict[str, Any]:
     with _search_server(stack, out) as s:
-        await _drained(stack.database_url, 900)  # what was there before: not ours to count
+        await drained(stack.database_url, 900)  # what was there before: not ours to count
         before = units(s)
-        await _post_all(s.base_url, "/v1/search/index", "documents", documents, 500)
-        await _drained(stack.database_url, 900)
+        await post_all(s.base_url, "/v1/search/index", "documents", documents, 500)
+        await drained(stack.database_url, 900)
         after = units(s)
     return {
         "documents": len(documents),
@@ -126,7 +126,7 @@ def searches(stack: BenchStack, out: Path, workload: list[SearchWorkload]) -> di
     asked = list(itertools.islice(itertools.cycle(single), 1000))
     answered = {"dynamodb": 0, "postgres": 0}
     with _search_server(stack, out) as s, httpx.Client(base_url=s.base_url, timeout=30) as http:
-        asyncio.run(_drained(stack.database_url, 900))
+        asyncio.run(drained(stack.database_url, 900))
         before = units(s)
         for q in asked:
             response = http.get("/v1/search", params={"q": q, "limit": 10})

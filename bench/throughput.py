@@ -23,7 +23,7 @@ HEADERS = {"Authorization": f"Bearer {WRITE_KEY}"}
 CLIENTS = 4  # concurrent batches in flight, for the API and for the floor alike
 
 
-async def _post_all(base: str, path: str, key: str, rows: list[Any], batch: int) -> None:
+async def post_all(base: str, path: str, key: str, rows: list[Any], batch: int) -> None:
     chunks = [rows[i : i + batch] for i in range(0, len(rows), batch)]
     queue: asyncio.Queue[list[Any]] = asyncio.Queue()
     for chunk in chunks:
@@ -76,7 +76,7 @@ async def _outbox_left(url: str) -> int:
         return int(await conn.fetchval("SELECT count(*) FROM search_outbox"))
 
 
-async def _drained(url: str, within: float) -> None:
+async def drained(url: str, within: float) -> None:
     deadline = time.monotonic() + within
     while await _outbox_left(url):
         if time.monotonic() > deadline:
@@ -98,12 +98,12 @@ async def indexing(stack: BenchStack, out: Path, documents: list[dict[str, Any]]
     env = stack.env(search_semantic_enabled="false")
     with serving(server_command("search", port), port, env, out / "index.log") as s:
         started = time.perf_counter()
-        await _drained(stack.database_url, 900)  # the sample films, loaded by seed.py
+        await drained(stack.database_url, 900)  # the sample films, loaded by seed.py
         warm_up = time.perf_counter() - started
         started = time.perf_counter()
-        await _post_all(s.base_url, "/v1/search/index", "documents", documents, 500)
+        await post_all(s.base_url, "/v1/search/index", "documents", documents, 500)
         acknowledged = time.perf_counter() - started
-        await _drained(stack.database_url, 900)
+        await drained(stack.database_url, 900)
         api_seconds = time.perf_counter() - started
         rss = s.peak_rss_mb()
     async with postgres.connect(stack.database_url) as conn:
@@ -181,10 +181,10 @@ async def ingestion(stack: BenchStack, out: Path, events: list[dict[str, Any]]) 
     had folded everything."""
     port = free_port()
     with serving(server_command("discovery", port), port, stack.env(), out / "events.log") as s:
-        await _post_all(s.base_url, "/v1/discovery/events", "events", events[:1000], 1000)
+        await post_all(s.base_url, "/v1/discovery/events", "events", events[:1000], 1000)
         await _folded(stack.database_url, 120)
         started = time.perf_counter()
-        await _post_all(s.base_url, "/v1/discovery/events", "events", events, 1000)
+        await post_all(s.base_url, "/v1/discovery/events", "events", events, 1000)
         api_seconds = time.perf_counter() - started
         await _folded(stack.database_url, 600)
         fold_lag_seconds = time.perf_counter() - started - api_seconds
