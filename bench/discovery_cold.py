@@ -5,6 +5,8 @@ ranked SELECT), checking that both give the same lists.
     .venv/bin/python bench/discovery_cold.py                 # set up, measure, drop the database
     .venv/bin/python bench/discovery_cold.py --keep          # keep it for another run
     .venv/bin/python bench/discovery_cold.py --no-setup      # measure a kept database again
+    .venv/bin/python bench/discovery_cold.py --no-naive      # compute_list only (the naive
+                                                             # query takes minutes at 100M)
 
 It uses its own scratch database (default mm_bench_discovery), never DATABASE_URL's.
 """
@@ -27,6 +29,7 @@ from mediamesh.discovery.events import simulation_repository
 from mediamesh.discovery.events.simulation import CHUNK_EVENTS, SimulationPlan
 from mediamesh.discovery.models import LIST_SIZE, ListContentType, ListKind, ListQuery
 from mediamesh.discovery.ranking import sql as ranking_sql
+from mediamesh.discovery.ranking import window_totals
 from mediamesh.discovery.ranking.compute import RankingParams, compute_list
 from mediamesh.discovery.ranking.windows import HOUR, current_hour, trending_window
 from mediamesh.search.indexing.catalog_port import SearchIndex
@@ -134,6 +137,10 @@ async def set_up(url: str, items: int, events: int, seed: int) -> None:
         await conn.execute("CLUSTER engagement_hourly USING engagement_hourly_pkey")
         await conn.execute("CLUSTER engagement_daily USING engagement_daily_pkey")
         await conn.execute("VACUUM ANALYZE")
+        # what a discovery server's aggregator does when it starts (ranking/window_totals.py)
+        started = time.perf_counter()
+        await window_totals.advance(conn, datetime.now(UTC), Settings().popular_window_days)
+        print(f"popular window totals built in {time.perf_counter() - started:.0f} s")
         sizes = await conn.fetch(
             "SELECT relname, n_live_tup FROM pg_stat_user_tables "
             "WHERE relname LIKE 'engagement_%' AND n_live_tup > 0 ORDER BY relname"
@@ -189,35 +196,51 @@ async def timed(call: Callable[[], Awaitable[object]], runs: int) -> tuple[float
     return first, statistics.median(laps) if laps else first, result
 
 
-async def measure(url: str, runs: int) -> None:
+QUERIES = [
+    ListQuery(),
+    ListQuery(ListContentType.PROGRAM),
+    ListQuery(ListContentType.EPISODE),
+    ListQuery(category="Comedy"),
+    ListQuery(ListContentType.PROGRAM, language="fr"),
+]
+
+
+async def time_lists(url: str, runs: int, with_naive: bool = True) -> list[dict[str, object]]:
+    """Each of the 10 lists computed by compute_list (first run, median of the next `runs`),
+    and, `with_naive`, by the naive query over the raw events; prints the table."""
     params = RankingParams.from_settings(Settings())
     now = datetime.now(UTC)
     pool = await postgres.create_pool(url, min_size=1, max_size=2)
-    queries = [
-        ListQuery(),
-        ListQuery(ListContentType.PROGRAM),
-        ListQuery(ListContentType.EPISODE),
-        ListQuery(category="Comedy"),
-        ListQuery(ListContentType.PROGRAM, language="fr"),
-    ]
-    print(f"{'list':<34}{'rollups first/median':>22}{'naive first/median':>22}{'speed-up':>10}")
+    found: list[dict[str, object]] = []
+    naive_head = f"{'naive first/median':>22}{'speed-up':>10}" if with_naive else ""
+    print(f"{'list':<34}{'rollups first/median':>22}{naive_head}")
     try:
         for kind in ListKind:
-            for query in queries:
+            for query in QUERIES:
                 fast = await timed(partial(compute_list, pool, kind, query, params, now), runs)
-                slow = await timed(
-                    partial(naive, pool, kind, query, params, now), max(1, runs // 3)
-                )
                 ours = [(i.content_id, i.score) for i in fast[2]]  # type: ignore[attr-defined]
-                same = "same lists" if ours == slow[2] else "LISTS DIFFER"
                 label = f"{kind.value} {query.partition_key}"
-                print(
-                    f"{label:<34}{fast[0]:>10.0f} /{fast[1]:>6.0f} ms"
-                    f"{slow[0]:>10.0f} /{slow[1]:>6.0f} ms{slow[1] / fast[1]:>9.0f}x  "
-                    f"{same} ({len(ours)} items)"
-                )
+                row: dict[str, object] = {
+                    "list": label, "first_ms": fast[0], "median_ms": fast[1], "items": len(ours)
+                }  # fmt: skip
+                line = f"{label:<34}{fast[0]:>10.0f} /{fast[1]:>6.0f} ms"
+                if with_naive:
+                    slow = await timed(
+                        partial(naive, pool, kind, query, params, now), max(1, runs // 3)
+                    )
+                    same = "same lists" if ours == slow[2] else "LISTS DIFFER"
+                    row.update(
+                        naive_first_ms=slow[0], naive_median_ms=slow[1], same=ours == slow[2]
+                    )
+                    line += (
+                        f"{slow[0]:>10.0f} /{slow[1]:>6.0f} ms{slow[1] / fast[1]:>9.0f}x  "
+                        f"{same} ({len(ours)} items)"
+                    )
+                print(line, flush=True)
+                found.append(row)
     finally:
         await pool.close()
+    return found
 
 
 def main() -> None:
@@ -229,11 +252,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="timed runs after the first")
     parser.add_argument("--setup", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--keep", action="store_true", help="do not drop the database after")
+    parser.add_argument("--naive", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
     if args.setup:
         asyncio.run(set_up(args.url, args.items, args.events, args.seed))
     try:
-        asyncio.run(measure(args.url, args.runs))
+        asyncio.run(time_lists(args.url, args.runs, args.naive))
     finally:
         if not args.keep:
             asyncio.run(postgres.drop_database(args.url))

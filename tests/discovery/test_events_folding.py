@@ -142,12 +142,12 @@ async def test_one_fold_at_a_time_and_none_counts_twice(
     async with pool.acquire() as holder:
         await holder.execute("SELECT pg_advisory_lock($1)", FOLD_LOCK)
         try:
-            assert await Aggregator(pool, 0.2).fold_once() == 0
+            assert await Aggregator(pool, 0.2, 30).fold_once() == 0
         finally:
             await holder.execute("SELECT pg_advisory_unlock($1)", FOLD_LOCK)
     assert await counted(pool, item) == (2, 0, 0, 0)
 
-    racers = [Aggregator(pool, 0.2) for _ in range(2)]
+    racers = [Aggregator(pool, 0.2, 30) for _ in range(2)]
     appends = [events_repository.append(pool, [likes(item, 5, f"u{n}")]) for n in range(8)]
     turns = [racer.fold_once() for racer in racers for _ in range(4)]
     results = await asyncio.gather(*appends, *turns)
@@ -197,7 +197,7 @@ async def test_the_backlog_is_sampled_for_metrics(
     pool: asyncpg.Pool, catalog: Catalog, unique: str
 ) -> None:
     item = await catalog.add(f"i-{unique}")
-    sampler = Aggregator(pool, 0.2).stats
+    sampler = Aggregator(pool, 0.2, 30).stats
     assert await events_repository.append(pool, [likes(item, 3)]) == [3]
 
     stats = await sampler.sample()

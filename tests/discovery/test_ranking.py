@@ -20,7 +20,7 @@ from mediamesh.discovery.models import ListContentType, ListKind, ListQuery, Ran
 from mediamesh.discovery.ranking import repository as ranking_repository
 from mediamesh.discovery.ranking import sql as ranking_sql
 from mediamesh.discovery.ranking.compute import RankingParams, compute_list
-from mediamesh.discovery.ranking.windows import popular_window, trending_window
+from mediamesh.discovery.ranking.windows import current_hour, popular_window, trending_window
 from mediamesh.search.indexing.catalog_port import SearchIndex
 from tests.discovery.conftest import NOW, TIMES, AddEvents, Catalog
 
@@ -212,7 +212,7 @@ async def test_a_cut_that_leaves_too_few_items_reruns_without_it(
     late = await catalog.add(f"late-{unique}")
     await add_events(late, "view")
     filters = ranking_repository.Filters(None, catalog.category, None, 2, 100)
-    aggregate = ranking_sql.popular(popular_window(NOW, 30))
+    aggregate = ranking_sql.popular(popular_window(NOW, 30), current_hour(NOW), 720)
 
     # Two candidates (e0, e1) make a list of two: short, and the cut dropped items, so the
     # query reruns without a cut and finds `late` past the capped e2 and e3.

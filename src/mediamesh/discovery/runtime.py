@@ -65,7 +65,9 @@ async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
     with contextlib.suppress(DependencyError, TimeoutError):
         await takedowns.poll_once()
     stop = asyncio.Event()
-    aggregator = Aggregator(stores.pool, settings.events_fold_interval_seconds)
+    aggregator = Aggregator(
+        stores.pool, settings.events_fold_interval_seconds, settings.popular_window_days
+    )
     workers = {
         asyncio.create_task(service.refresh.run(settings.refresh_ahead_interval_seconds)),
         asyncio.create_task(_listen_for_takedowns(service, stop)),

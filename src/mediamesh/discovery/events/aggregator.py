@@ -17,11 +17,14 @@ few pages that an append can reuse and a probe reads quickly.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import asyncpg
 
 from mediamesh.discovery.events import repository
 from mediamesh.discovery.events.repository import InboxStats
+from mediamesh.discovery.ranking import window_totals
+from mediamesh.discovery.ranking.windows import current_hour
 from mediamesh.resilience.periodic import Sampler, repeat
 from mediamesh.storage.postgres_maintenance import vacuum_analyze
 
@@ -59,9 +62,13 @@ async def settle(pool: asyncpg.Pool) -> int:
 class Aggregator:
     """Folds `pool`'s inbox in the background, one process at a time per database."""
 
-    def __init__(self, pool: asyncpg.Pool, interval_seconds: float) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, interval_seconds: float, popular_window_days: int
+    ) -> None:
         self.pool = pool
         self.interval_seconds = interval_seconds
+        self.popular_window_days = popular_window_days
+        self._totals_hour: datetime | None = None  # the hour the window totals last moved to
         self.stats: InboxSampler = Sampler(
             "event inbox", self._read_stats, STATS_SECONDS, InboxStats(0, 0.0)
         )
@@ -70,8 +77,10 @@ class Aggregator:
 
     async def fold_once(self) -> int:
         """One turn: fold what is committed, unless another process is folding; returns how
-        many rows. Raises PostgresUnavailable."""
+        many rows. Once per hour (and at start), move the popular window totals forward.
+        Raises PostgresUnavailable."""
         async with self.pool.acquire() as conn:
+            await self._advance_totals(conn)
             if not await repository.unfolded(conn):  # idle: one round trip, no transaction
                 return 0
             folded = await fold_all(conn, wait=False)
@@ -80,6 +89,15 @@ class Aggregator:
                 await vacuum_analyze(conn, "engagement_inbox")
                 self._unvacuumed, self._vacuumed_at = 0, time.monotonic()
         return folded
+
+    async def _advance_totals(self, conn: asyncpg.Connection) -> None:
+        """Move the window totals to this hour, if this process has not yet. Every process
+        tries once per hour; after the first, the others find them current."""
+        now = datetime.now(UTC)
+        if self._totals_hour == current_hour(now):
+            return
+        await window_totals.advance(conn, now, self.popular_window_days)
+        self._totals_hour = current_hour(now)
 
     async def run(self) -> None:
         """Fold every interval until cancelled; a failed turn is logged and retried."""

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time
 import asyncpg
 
 from mediamesh.discovery.events.models import EventType, KnownPartitions, months_between
+from mediamesh.discovery.ranking import window_totals
 from mediamesh.errors import PostgresUnavailable
 from mediamesh.storage.postgres_errors import translated_errors
 
@@ -72,9 +73,10 @@ WITH batch AS (SELECT item_id, event_type, occurred_at, user_id FROM {source}),{
     return f"{head}{insert}{_PER_HOUR}"
 
 
-def upsert_rollups(source: str) -> tuple[str, str]:
+def upsert_rollups(source: str) -> tuple[str, str, str]:
     """The hourly and the daily upsert from `source` rows (bucket, item_id, views, likes,
-    completes), one per (bucket, item_id); run them in this order."""
+    completes), one per (bucket, item_id), and the popular window totals' share of them
+    (ranking/window_totals.py); run them in this order, after window_totals.SHARE_LOCK."""
     update = (
         "ON CONFLICT (bucket, item_id) DO UPDATE SET views = r.views + EXCLUDED.views, "
         "likes = r.likes + EXCLUDED.likes, completes = r.completes + EXCLUDED.completes"
@@ -88,10 +90,10 @@ INSERT INTO engagement_daily AS r (bucket, item_id, views, likes, completes)
 SELECT (bucket AT TIME ZONE 'UTC')::date, item_id, sum(views), sum(likes), sum(completes)
 FROM {source} GROUP BY 1, 2 ORDER BY 1, 2
 {update}"""
-    return hourly, daily
+    return hourly, daily, window_totals.add_rows(source)
 
 
-_UPSERT_HOURLY, _UPSERT_DAILY = upsert_rollups("hours")
+_UPSERT_HOURLY, _UPSERT_DAILY, _ADD_TOTALS = upsert_rollups("hours")
 
 # Batches as JSON text (request bodies as they came, on the fast path), each with its own
 # clock: resolve the contentIds (each once, by the primary key), check every event (a known,
@@ -138,7 +140,7 @@ SELECT batch, events, passed FROM verdicts
 # row is counted by the fold that deletes it) moved into the raw table, first views recorded,
 # counted per (hour, item) and upserted. PostgreSQL completes the writing WITH clauses that
 # the final SELECT does not read from the last to the first: `hourly` (which reads the dedup
-# insert through `hours`), then `daily`.
+# insert through `hours`), then `daily`, then the window `totals`.
 _FOLD = f"""
 WITH moved AS (
     DELETE FROM engagement_inbox
@@ -150,6 +152,7 @@ raw AS (
     SELECT item_id, event_type, occurred_at, user_id, received_at FROM moved
 ),{_counted("moved")},
 hours AS ({_PER_HOUR}),
+totals AS ({_ADD_TOTALS}),
 daily AS ({_UPSERT_DAILY}),
 hourly AS ({_UPSERT_HOURLY})
 SELECT count(*) FROM moved
@@ -221,6 +224,7 @@ async def fold(conn: asyncpg.Connection, rows: int, *, wait: bool) -> int | None
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", FOLD_LOCK)
             elif not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", FOLD_LOCK):
                 return None
+            await conn.execute(window_totals.SHARE_LOCK)
             return int(await conn.fetchval(_FOLD, rows))
 
 

@@ -24,6 +24,7 @@ import asyncpg
 
 from mediamesh.discovery.events import aggregator, repository, retention_repository
 from mediamesh.discovery.events.models import AcceptedTimes
+from mediamesh.discovery.ranking import window_totals
 from mediamesh.settings import Settings
 
 CLOCK_SLACK = timedelta(days=1)
@@ -70,5 +71,12 @@ async def prune_view_dedup(conn: asyncpg.Connection, settings: Settings, now: da
 
 
 async def prune_rollups(conn: asyncpg.Connection, settings: Settings, now: datetime) -> int:
+    """Prune the rollups before the cutoff, keeping every hour still summed by the popular
+    window totals: moving them forward subtracts those hours (a lagging anchor, e.g. no
+    server running for days, would otherwise lose them)."""
     cutoff = rollups_cutoff(settings, now)
-    return await retention_repository.delete_rollups_before(conn, cutoff, cutoff.date())
+    anchor = await window_totals.read_anchor(conn)
+    hour = cutoff
+    if anchor.anchor is not None and anchor.hours is not None:
+        hour = min(cutoff, anchor.anchor - timedelta(hours=anchor.hours - 1))
+    return await retention_repository.delete_rollups_before(conn, hour, cutoff.date())

@@ -15,6 +15,7 @@ import asyncpg
 
 from mediamesh.discovery.events.repository import count_per_hour, upsert_rollups
 from mediamesh.discovery.events.simulation import BUZZ, STEADY, SimulationPlan
+from mediamesh.discovery.ranking import window_totals
 from mediamesh.errors import InvalidInput
 from mediamesh.storage.postgres_errors import translated_errors
 
@@ -90,6 +91,7 @@ JOIN sim_ranks r ON r.buzz = g.buzz AND r.rank = g.rank
 """
 
 _STORE = [
+    window_totals.SHARE_LOCK,
     "INSERT INTO engagement_events (item_id, event_type, occurred_at, user_id) "
     "SELECT item_id, event_type, occurred_at, user_id FROM sim_chunk",
     count_per_hour("sim_chunk", into="sim_hourly"),

@@ -24,7 +24,7 @@ from mediamesh.discovery.models import (
 )
 from mediamesh.discovery.ranking import repository
 from mediamesh.discovery.ranking import sql as ranking_sql
-from mediamesh.discovery.ranking.windows import popular_window, trending_window
+from mediamesh.discovery.ranking.windows import current_hour, popular_window, trending_window
 from mediamesh.settings import Settings
 
 # Bump when the formula changes in code (not through settings): cached lists carry
@@ -94,7 +94,8 @@ async def compute_list(
         window = trending_window(now, params.trending_window_hours, params.trending_half_life_hours)
         aggregate = ranking_sql.trending(window, params.trending_window_hours)
     else:
-        aggregate = ranking_sql.popular(popular_window(now, params.popular_window_days))
+        days = params.popular_window_days
+        aggregate = ranking_sql.popular(popular_window(now, days), current_hour(now), 24 * days)
     filters = repository.Filters(
         content_type=None
         if query.content_type is ListContentType.ALL

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import asyncpg
 
 from mediamesh.discovery.ranking import sql as ranking_sql
-from mediamesh.discovery.ranking.sql import Aggregate
+from mediamesh.discovery.ranking import window_totals
+from mediamesh.discovery.ranking.sql import Aggregate, TotalsWindow
 from mediamesh.storage.postgres import translated_errors
 
 # Session settings for the ranking transaction: memory to aggregate ~100k items without
@@ -56,9 +57,16 @@ async def top_items(
     tail = [filters.max_episodes_per_program, filters.size]
     # The pool converts outages inside `acquire()` already (TranslatingPool); this covers any
     # other pool too, and the server's statement_timeout (QueryCanceledError) alike.
+    # One snapshot for every statement (repeatable read): the window totals and their anchor,
+    # or the pre-filter's bounds and its exact scores, describe the same rollups.
     with translated_errors(doing="computing a discovery list"):
-        async with pool.acquire() as conn, conn.transaction(readonly=True):
+        async with (
+            pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
             await conn.execute(_SESSION.format(ms=STATEMENT_TIMEOUT_MS))
+            if aggregate.totals is not None:
+                aggregate = await _from_totals(conn, aggregate, aggregate.totals)
             if aggregate.prefilter is not None:
                 rows = await _prefiltered(conn, aggregate, head, tail, filters, candidates)
                 if rows is not None:
@@ -70,6 +78,15 @@ async def top_items(
             if len(_present(fetched)) < filters.size and fetched[0]["was_cut"]:
                 fetched = await conn.fetch(query, *head, NO_CUT, *tail, *aggregate.args)
     return _present(fetched)
+
+
+async def _from_totals(
+    conn: asyncpg.Connection, aggregate: Aggregate, window: TotalsWindow
+) -> Aggregate:
+    """The aggregate over the window totals when they can serve `window`, else `aggregate`."""
+    anchor = await window_totals.read_anchor(conn)
+    corrections = window_totals.corrections(anchor, window.hours, window.newest)
+    return aggregate if corrections is None else ranking_sql.popular_from_totals(corrections)
 
 
 async def _prefiltered(

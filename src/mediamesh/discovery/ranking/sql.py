@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from mediamesh.discovery.ranking.window_totals import Corrections
 from mediamesh.discovery.ranking.windows import PopularWindow, TrendingWindow, trending_day_bounds
 
 _WEIGHTED = "($1::float8 * views + $2::float8 * likes + $3::float8 * completes)"
@@ -26,13 +28,17 @@ FROM engagement_hourly WHERE bucket >= $12 AND bucket <= $10 {{eligible}}
 GROUP BY item_id
 """
 
-# The same for the candidate items $13 only: the window's range scan again, with a hashed
-# membership test per row, but aggregating only the candidates' rows. ($12 is unused but
-# keeps the parameters of TRENDING.)
+# The same for the candidate items $13 only: one primary-key probe per (hour, item) of the
+# window, so its cost is candidates x hours (300 x 48), whatever the catalog's size; a range
+# scan of the window's rows with a membership test read every active item's hours (seconds
+# at 1M items / 100M events). $12 the oldest hour, $10 the newest.
 TRENDING_FOR_ITEMS = f"""
 SELECT item_id, sum(round({_DECAY} * {_WEIGHTED} * 1e6)::bigint)::bigint AS score_micro, {_SUMS}
-FROM engagement_hourly
-WHERE bucket >= $12 AND bucket <= $10 AND item_id = ANY($13::bigint[])
+FROM (
+    SELECT h.* FROM unnest($13::bigint[]) AS c(item_id)
+    CROSS JOIN generate_series($12::timestamptz, $10::timestamptz, interval '1 hour') AS w(hour)
+    JOIN engagement_hourly h ON h.bucket = w.hour AND h.item_id = c.item_id
+) AS window_rows
 GROUP BY item_id
 """
 
@@ -62,6 +68,26 @@ FROM (
     WHERE (bucket >= $14 AND bucket < $15) OR (bucket >= $16 AND bucket < $17)
 ) AS in_window
 WHERE true {{eligible}}
+GROUP BY item_id
+"""
+
+# The same from the window totals (ranking/window_totals.py): one row per item active in the
+# anchor's window, plus hours $10..$11 and minus hours $12..$13 (window_totals.Corrections).
+POPULAR_FROM_TOTALS = """
+SELECT item_id, round(($1::float8 * sum(views) + $2::float8 * sum(likes)
+                       + $3::float8 * sum(completes)) * 1e6)::bigint AS score_micro,
+       sum(views)::bigint AS views, sum(likes)::bigint AS likes,
+       sum(completes)::bigint AS completes
+FROM (
+    SELECT item_id, views, likes, completes FROM engagement_window_totals
+    UNION ALL
+    SELECT item_id, views, likes, completes FROM engagement_hourly
+    WHERE bucket >= $10 AND bucket < $11
+    UNION ALL
+    SELECT item_id, -views, -likes, -completes FROM engagement_hourly
+    WHERE bucket >= $12 AND bucket < $13
+) AS in_window
+WHERE true {eligible}
 GROUP BY item_id
 """
 
@@ -147,10 +173,19 @@ class Prefilter:
 
 
 @dataclass(frozen=True)
+class TotalsWindow:
+    """A window the popular totals may serve: `hours` ending at hour `newest`."""
+
+    hours: int
+    newest: datetime
+
+
+@dataclass(frozen=True)
 class Aggregate:
     sql: str
     args: Sequence[object]
     prefilter: Prefilter | None = None
+    totals: TotalsWindow | None = None  # when set, read the totals if they can serve it
 
 
 def trending(window: TrendingWindow, window_hours: int) -> Aggregate:
@@ -168,6 +203,13 @@ def trending(window: TrendingWindow, window_hours: int) -> Aggregate:
     )
 
 
-def popular(window: PopularWindow) -> Aggregate:
+def popular(window: PopularWindow, newest: datetime, hours: int) -> Aggregate:
     (early, late) = window.subtract
-    return Aggregate(POPULAR, [*window.days, *window.add, *early, *late])
+    return Aggregate(
+        POPULAR, [*window.days, *window.add, *early, *late], totals=TotalsWindow(hours, newest)
+    )
+
+
+def popular_from_totals(corrections: Corrections) -> Aggregate:
+    c = corrections
+    return Aggregate(POPULAR_FROM_TOTALS, [c.add_from, c.add_to, c.subtract_from, c.subtract_to])
