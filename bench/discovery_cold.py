@@ -139,7 +139,8 @@ async def set_up(url: str, items: int, events: int, seed: int) -> None:
         await conn.execute("VACUUM ANALYZE")
         # what a discovery server's aggregator does when it starts (ranking/window_totals.py)
         started = time.perf_counter()
-        await window_totals.advance(conn, datetime.now(UTC), Settings().popular_window_days)
+        windows = window_totals.Windows.from_settings(Settings())
+        await window_totals.advance(conn, datetime.now(UTC), windows)
         print(f"popular window totals built in {time.perf_counter() - started:.0f} s")
         sizes = await conn.fetch(
             "SELECT relname, n_live_tup FROM pg_stat_user_tables "

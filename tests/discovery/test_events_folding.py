@@ -14,6 +14,7 @@ from mediamesh.discovery.events import aggregator
 from mediamesh.discovery.events import repository as events_repository
 from mediamesh.discovery.events.aggregator import Aggregator
 from mediamesh.discovery.events.repository import FOLD_LOCK, Batch
+from mediamesh.discovery.ranking import window_totals
 from mediamesh.errors import DependencyError
 from mediamesh.settings import Settings
 from tests.conftest import Stack
@@ -21,6 +22,7 @@ from tests.discovery.conftest import Catalog
 from tests.discovery.lists_support import eventually
 from tests.support import WRITE_HEADERS, api_client
 
+WINDOWS = window_totals.Windows(30, 48, 6.0)
 NOW = datetime.now(UTC).replace(minute=30, second=0, microsecond=0) - timedelta(hours=1)
 
 
@@ -142,12 +144,12 @@ async def test_one_fold_at_a_time_and_none_counts_twice(
     async with pool.acquire() as holder:
         await holder.execute("SELECT pg_advisory_lock($1)", FOLD_LOCK)
         try:
-            assert await Aggregator(pool, 0.2, 30).fold_once() == 0
+            assert await Aggregator(pool, 0.2, WINDOWS).fold_once() == 0
         finally:
             await holder.execute("SELECT pg_advisory_unlock($1)", FOLD_LOCK)
     assert await counted(pool, item) == (2, 0, 0, 0)
 
-    racers = [Aggregator(pool, 0.2, 30) for _ in range(2)]
+    racers = [Aggregator(pool, 0.2, WINDOWS) for _ in range(2)]
     appends = [events_repository.append(pool, [likes(item, 5, f"u{n}")]) for n in range(8)]
     turns = [racer.fold_once() for racer in racers for _ in range(4)]
     results = await asyncio.gather(*appends, *turns)
@@ -166,6 +168,8 @@ async def test_the_servers_aggregator_folds_by_itself_and_lists_count_at_once(
     the acknowledgement still counts it (it folds what is pending first)."""
     folding, idle = await catalog.add(f"f-{unique}"), await catalog.add(f"n-{unique}")
     body = {"events": [{"contentId": folding, "type": "like"}] * 3}
+    async with pool.acquire() as conn:  # the popular window totals, as before migration 0022
+        await conn.execute("UPDATE engagement_window_anchor SET anchor = NULL, hours = NULL")
     async with api_client(provisioned, "discovery") as client:
         response = await client.post("/v1/discovery/events", json=body, headers=WRITE_HEADERS)
         assert response.status_code == 202, response.text
@@ -173,7 +177,13 @@ async def test_the_servers_aggregator_folds_by_itself_and_lists_count_at_once(
         async def rolled_up() -> bool:
             return await counted(pool, folding) == folded(3)
 
+        async def totals_built() -> bool:  # by the same background work, once an hour
+            async with pool.acquire() as conn:
+                anchor = await window_totals.read_anchor(conn)
+            return anchor.anchor is not None and anchor.hours == 24 * 30
+
         assert await eventually(rolled_up, within=30)
+        assert await eventually(totals_built, within=30)
         metrics = await client.get("/metrics")
         assert "mediamesh_events_unfolded " in metrics.text
         assert "mediamesh_events_unfolded_oldest_seconds " in metrics.text
@@ -197,7 +207,7 @@ async def test_the_backlog_is_sampled_for_metrics(
     pool: asyncpg.Pool, catalog: Catalog, unique: str
 ) -> None:
     item = await catalog.add(f"i-{unique}")
-    sampler = Aggregator(pool, 0.2, 30).stats
+    sampler = Aggregator(pool, 0.2, WINDOWS).stats
     assert await events_repository.append(pool, [likes(item, 3)]) == [3]
 
     stats = await sampler.sample()

@@ -233,7 +233,7 @@ async def test_the_trending_prefilter_gives_the_full_result_for_any_candidate_co
     await add_events(now_two, "view", times=2)
     await add_events(now_one, "view")
     await add_events(yesterday, "view", hours_ago=30)
-    aggregate = ranking_sql.trending(trending_window(NOW, 48, 6.0), 48)
+    aggregate = ranking_sql.trending(trending_window(NOW, 48, 6.0), 48, 6.0)
     full = dataclasses.replace(aggregate, prefilter=None)
     weights = (1.0, 5.0, 2.0)
 

@@ -20,6 +20,7 @@ from mediamesh.discovery.assembly import build_service
 from mediamesh.discovery.events.aggregator import Aggregator, InboxSampler
 from mediamesh.discovery.events.models import AcceptedTimes
 from mediamesh.discovery.events.writer import EventWriter
+from mediamesh.discovery.ranking import window_totals
 from mediamesh.discovery.service import DiscoveryService
 from mediamesh.discovery.stores import DiscoveryStores
 from mediamesh.discovery.takedown_sync import TakedownSync
@@ -66,7 +67,9 @@ async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
         await takedowns.poll_once()
     stop = asyncio.Event()
     aggregator = Aggregator(
-        stores.pool, settings.events_fold_interval_seconds, settings.popular_window_days
+        stores.pool,
+        settings.events_fold_interval_seconds,
+        window_totals.Windows.from_settings(settings),
     )
     workers = {
         asyncio.create_task(service.refresh.run(settings.refresh_ahead_interval_seconds)),

@@ -63,11 +63,11 @@ class Aggregator:
     """Folds `pool`'s inbox in the background, one process at a time per database."""
 
     def __init__(
-        self, pool: asyncpg.Pool, interval_seconds: float, popular_window_days: int
+        self, pool: asyncpg.Pool, interval_seconds: float, windows: window_totals.Windows
     ) -> None:
         self.pool = pool
         self.interval_seconds = interval_seconds
-        self.popular_window_days = popular_window_days
+        self.windows = windows
         self._totals_hour: datetime | None = None  # the hour the window totals last moved to
         self.stats: InboxSampler = Sampler(
             "event inbox", self._read_stats, STATS_SECONDS, InboxStats(0, 0.0)
@@ -77,17 +77,18 @@ class Aggregator:
 
     async def fold_once(self) -> int:
         """One turn: fold what is committed, unless another process is folding; returns how
-        many rows. Once per hour (and at start), move the popular window totals forward.
+        many rows. Then, once per hour (and at start), move the popular window totals
+        forward: after the fold, so that a failing move never holds folding up.
         Raises PostgresUnavailable."""
         async with self.pool.acquire() as conn:
-            await self._advance_totals(conn)
-            if not await repository.unfolded(conn):  # idle: one round trip, no transaction
-                return 0
-            folded = await fold_all(conn, wait=False)
+            folded = 0
+            if await repository.unfolded(conn):  # idle: one round trip, no transaction
+                folded = await fold_all(conn, wait=False)
             self._unvacuumed += folded
             if self._unvacuumed and time.monotonic() - self._vacuumed_at >= VACUUM_SECONDS:
                 await vacuum_analyze(conn, "engagement_inbox")
                 self._unvacuumed, self._vacuumed_at = 0, time.monotonic()
+            await self._advance_totals(conn)
         return folded
 
     async def _advance_totals(self, conn: asyncpg.Connection) -> None:
@@ -96,7 +97,7 @@ class Aggregator:
         now = datetime.now(UTC)
         if self._totals_hour == current_hour(now):
             return
-        await window_totals.advance(conn, now, self.popular_window_days)
+        await window_totals.advance(conn, now, self.windows)
         self._totals_hour = current_hour(now)
 
     async def run(self) -> None:

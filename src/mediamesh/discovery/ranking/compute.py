@@ -92,7 +92,9 @@ async def compute_list(
     """
     if kind is ListKind.TRENDING:
         window = trending_window(now, params.trending_window_hours, params.trending_half_life_hours)
-        aggregate = ranking_sql.trending(window, params.trending_window_hours)
+        aggregate = ranking_sql.trending(
+            window, params.trending_window_hours, params.trending_half_life_hours
+        )
     else:
         days = params.popular_window_days
         aggregate = ranking_sql.popular(popular_window(now, days), current_hour(now), 24 * days)

@@ -83,10 +83,18 @@ async def top_items(
 async def _from_totals(
     conn: asyncpg.Connection, aggregate: Aggregate, window: TotalsWindow
 ) -> Aggregate:
-    """The aggregate over the window totals when they can serve `window`, else `aggregate`."""
+    """`aggregate` reading the window totals where they can serve `window`: popular's sums,
+    trending's pre-filter bounds."""
     anchor = await window_totals.read_anchor(conn)
-    corrections = window_totals.corrections(anchor, window.hours, window.newest)
-    return aggregate if corrections is None else ranking_sql.popular_from_totals(corrections)
+    if window.half_life_hours is None:
+        corrections = window_totals.corrections(anchor, window.hours, window.newest)
+        return aggregate if corrections is None else ranking_sql.popular_from_totals(corrections)
+    scale = window_totals.trend_scale(anchor, window.hours, window.half_life_hours, window.newest)
+    return (
+        aggregate
+        if scale is None
+        else ranking_sql.with_trend_bounds(aggregate, scale, window.hours)
+    )
 
 
 async def _prefiltered(

@@ -10,6 +10,7 @@ $10 on the window's.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,17 +29,21 @@ FROM engagement_hourly WHERE bucket >= $12 AND bucket <= $10 {{eligible}}
 GROUP BY item_id
 """
 
-# The same for the candidate items $13 only: one primary-key probe per (hour, item) of the
-# window, so its cost is candidates x hours (300 x 48), whatever the catalog's size; a range
-# scan of the window's rows with a membership test read every active item's hours (seconds
-# at 1M items / 100M events). $12 the oldest hour, $10 the newest.
+# The same for the candidate items $14 only: one primary-key probe per (hour, candidate),
+# the window's hours $13 (an array, so the planner knows there are 48 of them: with a
+# generate_series it guessed 1,000 and scanned the whole hourly rollup), so its cost is
+# candidates x hours whatever the catalog's size; a range scan of the window's rows with a
+# membership test read every active item's hours (seconds at 1M items / 100M events).
 TRENDING_FOR_ITEMS = f"""
 SELECT item_id, sum(round({_DECAY} * {_WEIGHTED} * 1e6)::bigint)::bigint AS score_micro, {_SUMS}
 FROM (
-    SELECT h.* FROM unnest($13::bigint[]) AS c(item_id)
-    CROSS JOIN generate_series($12::timestamptz, $10::timestamptz, interval '1 hour') AS w(hour)
-    JOIN engagement_hourly h ON h.bucket = w.hour AND h.item_id = c.item_id
+    SELECT h.* FROM unnest($14::bigint[]) AS c(item_id)
+    CROSS JOIN LATERAL (
+        SELECT * FROM engagement_hourly
+        WHERE bucket = ANY($13::timestamptz[]) AND item_id = c.item_id
+    ) AS h
 ) AS window_rows
+WHERE $12::timestamptz IS NOT NULL  -- unused: the parameters stay TRENDING's
 GROUP BY item_id
 """
 
@@ -71,24 +76,42 @@ WHERE true {{eligible}}
 GROUP BY item_id
 """
 
+# Trending's upper bounds from the window totals (ranking/window_totals.py): one row per
+# item, each type's bound times $8 (window_totals.trend_scale), with $9 micro-units of slack
+# for the exact score's per-hour rounding and a relative 1e-9 for float8 sums' rounding.
+TRENDING_KEYS_BOUND = """
+SELECT item_id,
+       (ceil(($1::float8 * trend_views + $2::float8 * trend_likes
+              + $3::float8 * trend_completes) * $8::float8 * 1e6 * (1 + 1e-9)) + $9)::bigint
+           AS score_micro
+FROM engagement_window_totals
+WHERE (trend_views > 0 OR trend_likes > 0 OR trend_completes > 0) {eligible}
+"""
+
 # The same from the window totals (ranking/window_totals.py): one row per item active in the
-# anchor's window, plus hours $10..$11 and minus hours $12..$13 (window_totals.Corrections).
-POPULAR_FROM_TOTALS = """
-SELECT item_id, round(($1::float8 * sum(views) + $2::float8 * sum(likes)
-                       + $3::float8 * sum(completes)) * 1e6)::bigint AS score_micro,
-       sum(views)::bigint AS views, sum(likes)::bigint AS likes,
-       sum(completes)::bigint AS completes
+# anchor's window, joined to its corrections (window_totals.Corrections: plus hours
+# $10..$11, minus hours $12..$13), a few hours of rows. Not a GROUP BY over the union of both:
+# aggregating the ~1M rows of the totals again spilled to disk at 1M items.
+POPULAR_FROM_TOTALS = f"""
+SELECT item_id, round({_WEIGHTED} * 1e6)::bigint AS score_micro, views, likes, completes
 FROM (
-    SELECT item_id, views, likes, completes FROM engagement_window_totals
-    UNION ALL
-    SELECT item_id, views, likes, completes FROM engagement_hourly
-    WHERE bucket >= $10 AND bucket < $11
-    UNION ALL
-    SELECT item_id, -views, -likes, -completes FROM engagement_hourly
-    WHERE bucket >= $12 AND bucket < $13
+    SELECT coalesce(t.item_id, d.item_id) AS item_id,
+           coalesce(t.views, 0) + coalesce(d.views, 0) AS views,
+           coalesce(t.likes, 0) + coalesce(d.likes, 0) AS likes,
+           coalesce(t.completes, 0) + coalesce(d.completes, 0) AS completes
+    FROM engagement_window_totals t
+    FULL JOIN (
+        SELECT item_id, {_SUMS} FROM (
+            SELECT item_id, views, likes, completes FROM engagement_hourly
+            WHERE bucket >= $10 AND bucket < $11
+            UNION ALL
+            SELECT item_id, -views, -likes, -completes FROM engagement_hourly
+            WHERE bucket >= $12 AND bucket < $13
+        ) AS moved
+        GROUP BY item_id
+    ) AS d ON d.item_id = t.item_id
 ) AS in_window
-WHERE true {eligible}
-GROUP BY item_id
+WHERE true {{eligible}}
 """
 
 # Published items the filters allow ($4 type, $5 category, $6 language; NULL: any), read
@@ -107,11 +130,11 @@ _ELIGIBLE = """
 # best $7 scored items (ties at the cut included) are joined to the catalog, checked
 # (published, program published, filters), capped and sorted in full.
 _RANKED = """
-WITH scored AS (SELECT * FROM ({aggregate}) AS aggregated WHERE score_micro > 0),
-cut AS (SELECT score_micro FROM scored ORDER BY score_micro DESC OFFSET $7 - 1 LIMIT 1),
-candidates AS (
-    SELECT * FROM scored WHERE score_micro >= coalesce((SELECT score_micro FROM cut), 0)
+WITH candidates AS MATERIALIZED (
+    SELECT * FROM ({aggregate}) AS aggregated WHERE score_micro > 0
+    ORDER BY score_micro DESC FETCH FIRST $7 ROWS WITH TIES
 ),
+cut AS (SELECT 1 FROM candidates HAVING count(*) >= $7),
 capped AS (
     SELECT c.content_id, c.content_type, coalesce(c.program_id, c.content_id) AS program_id,
            c.title, c.description, c.category, c.language,
@@ -139,13 +162,14 @@ LEFT JOIN LATERAL (
 # filters allow, and the bound at the cut (NULL when fewer than $7 items have one, i.e.
 # nobody was left out). Echoing $4..$6 keeps one parameter list for filtered or not.
 _BOUNDED = """
-WITH scored AS ({bound}),
-cut AS (SELECT score_micro FROM scored ORDER BY score_micro DESC OFFSET $7 - 1 LIMIT 1)
-SELECT (SELECT score_micro FROM cut) AS cut,
-       array_agg(item_id) FILTER (
-           WHERE score_micro >= coalesce((SELECT score_micro FROM cut), 0)) AS item_ids,
+WITH picked AS MATERIALIZED (
+    SELECT item_id, score_micro FROM ({bound}) AS bounds
+    ORDER BY score_micro DESC FETCH FIRST $7 ROWS WITH TIES
+)
+SELECT CASE WHEN count(*) >= $7 THEN min(score_micro) END AS cut,
+       array_agg(item_id) AS item_ids,
        $4::text AS content_type, $5::text AS category, $6::text AS language
-FROM scored
+FROM picked
 """
 
 
@@ -174,10 +198,12 @@ class Prefilter:
 
 @dataclass(frozen=True)
 class TotalsWindow:
-    """A window the popular totals may serve: `hours` ending at hour `newest`."""
+    """A window the window totals may serve: `hours` ending at hour `newest`; trending's
+    has its half-life."""
 
     hours: int
     newest: datetime
+    half_life_hours: float | None = None
 
 
 @dataclass(frozen=True)
@@ -188,7 +214,7 @@ class Aggregate:
     totals: TotalsWindow | None = None  # when set, read the totals if they can serve it
 
 
-def trending(window: TrendingWindow, window_hours: int) -> Aggregate:
+def trending(window: TrendingWindow, window_hours: int, half_life_hours: float) -> Aggregate:
     days = trending_day_bounds(window)
     newest, decays = window.buckets[0], list(window.decays)
     return Aggregate(
@@ -198,9 +224,19 @@ def trending(window: TrendingWindow, window_hours: int) -> Aggregate:
             bound=TRENDING_BOUND,
             bound_args=[days.first, list(days.decays), days.last, window_hours + 1],
             exact=TRENDING_FOR_ITEMS,
-            exact_args=[newest, decays, window.buckets[-1]],
+            exact_args=[newest, decays, window.buckets[-1], list(window.buckets)],
         ),
+        totals=TotalsWindow(window_hours, newest, half_life_hours),
     )
+
+
+def with_trend_bounds(aggregate: Aggregate, scale: float, window_hours: int) -> Aggregate:
+    """`aggregate` (trending's) with its pre-filter's bounds read from the window totals."""
+    assert aggregate.prefilter is not None
+    prefilter = dataclasses.replace(
+        aggregate.prefilter, bound=TRENDING_KEYS_BOUND, bound_args=[scale, window_hours + 1]
+    )
+    return dataclasses.replace(aggregate, prefilter=prefilter, totals=None)
 
 
 def popular(window: PopularWindow, newest: datetime, hours: int) -> Aggregate:

@@ -1,56 +1,90 @@
-"""Popular's window pre-summed per item (migration 0022; docs/RANKING.md, "Popular from
-window totals").
+"""The rollups pre-summed per item (migration 0022; docs/RANKING.md, "Window totals"): one
+row per item that popular reads instead of ~30 daily rows, and that trending's pre-filter
+reads its upper bounds from instead of ~3 daily rows.
 
-Invariant: engagement_window_totals = the sums of engagement_hourly over the `hours` hours
-ending at the anchor, per item (items whose sums are all zero may have no row). It holds
-because everything that changes either side does so under the anchor row's lock:
-- a writer of the rollups takes SHARE_LOCK, then adds its rows of the anchor's hours
-  (`add_rows`) in the transaction that upserts them into the hourly rollup;
-- `advance` takes the update lock and moves the anchor to the current hour: it adds the
-  hours that entered the window and subtracts those that left, or rebuilds from the rollups
-  when there is nothing to move from (first run, another window length, a long pause).
-A list at hour C reads the totals and corrects them by `corrections` (the hours between the
-anchor's window and C's), in one snapshot with the anchor (ranking/repository.py), so it is
-exact whether or not the anchor is current.
+Invariants, per item (an item whose sums are all zero may have no row):
+- views/likes/completes = the sums of engagement_hourly over the `hours` hours ending at the
+  anchor;
+- trend_* = the sums over every hour h >= trend_since of count(h) * 2^((h - ref) / half
+  life), so that times 2^(-(now - ref) / half life) they bound any trending score's share.
+They hold because everything that changes either side does so under the anchor row's lock:
+- a writer of the rollups takes SHARE_LOCK, then adds its rows (`add_rows`) in the
+  transaction that upserts them into the hourly rollup;
+- `advance` takes the update lock and moves the anchor to the current hour (adding the hours
+  that entered the window, subtracting those that left), or rebuilds everything from the
+  rollups when there is nothing to move from (first run, other settings, a long pause).
+A list at hour C reads the anchor and the totals in one snapshot (ranking/repository.py):
+popular corrects the sums by the hours between the anchor's window and C's
+(`corrections`); trending scales the bounds (`trend_scale`). Both are exact whether or not
+the anchor is current.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
 
 from mediamesh.discovery.ranking.windows import HOUR, current_hour, popular_window
+from mediamesh.settings import Settings
 from mediamesh.storage.postgres_errors import translated_errors
 from mediamesh.storage.postgres_maintenance import vacuum_analyze
 
+MAX_LAG = timedelta(hours=24)  # beyond this, reading hours costs more than the rollups' way
+# The bounds' powers of two stay far from float8's range (2^1023): hours HORIZON or more
+# half-lives after the reference are left out of them (and a list at such an hour does not
+# use them), and a move re-bases the reference once it is REBASE half-lives old, so no hour
+# a writer meets (now, give or take the accepted skew) comes near the horizon.
+HORIZON = 600
+REBASE = 300
+
 # Taken first by every writer of the rollups, held to its commit.
 SHARE_LOCK = "SELECT 1 FROM engagement_window_anchor FOR SHARE"
-_UPDATE_LOCK = "SELECT anchor, hours FROM engagement_window_anchor FOR UPDATE"
-_READ = "SELECT anchor, hours FROM engagement_window_anchor"
+_COLUMNS = "anchor, hours, trend_reference, trend_half_life, trend_since"
+_UPDATE_LOCK = f"SELECT {_COLUMNS} FROM engagement_window_anchor FOR UPDATE"
+_READ = f"SELECT {_COLUMNS} FROM engagement_window_anchor"
 
 _ADD = """
 ON CONFLICT (item_id) DO UPDATE SET views = t.views + EXCLUDED.views,
-    likes = t.likes + EXCLUDED.likes, completes = t.completes + EXCLUDED.completes"""
+    likes = t.likes + EXCLUDED.likes, completes = t.completes + EXCLUDED.completes,
+    trend_views = t.trend_views + EXCLUDED.trend_views,
+    trend_likes = t.trend_likes + EXCLUDED.trend_likes,
+    trend_completes = t.trend_completes + EXCLUDED.trend_completes"""
+_IN_WINDOW = "s.bucket <= a.anchor AND s.bucket > a.anchor - make_interval(hours => a.hours)"
+_GROWTH = (
+    "power(2::float8, extract(epoch FROM s.bucket - a.trend_reference)::float8"
+    " / 3600 / a.trend_half_life)"
+)
+_IN_HORIZON = (
+    f"s.bucket < a.trend_reference + make_interval(secs => {HORIZON} * a.trend_half_life * 3600)"
+)
+_BOUNDS = ", ".join(
+    f"coalesce(sum(s.{column} * {_GROWTH}) FILTER (WHERE {_IN_HORIZON}), 0)"
+    for column in ("views", "likes", "completes")
+)
 
 
 def add_rows(source: str) -> str:
-    """SQL adding `source` rows (bucket, item_id, views, likes, completes) of the anchor's
-    window to the totals, items in key order (the global lock order of repository.py)."""
+    """SQL adding `source` rows (bucket, item_id, views, likes, completes) to the totals:
+    the anchor's window's to the sums, every hour's to the bounds; items in key order (the
+    global lock order of events/repository.py)."""
     return f"""
-INSERT INTO engagement_window_totals AS t (item_id, views, likes, completes)
-SELECT s.item_id, sum(s.views), sum(s.likes), sum(s.completes)
-FROM {source} s
-JOIN engagement_window_anchor a
-  ON s.bucket <= a.anchor AND s.bucket > a.anchor - make_interval(hours => a.hours)
+INSERT INTO engagement_window_totals AS t
+    (item_id, views, likes, completes, trend_views, trend_likes, trend_completes)
+SELECT s.item_id,
+       coalesce(sum(s.views) FILTER (WHERE {_IN_WINDOW}), 0),
+       coalesce(sum(s.likes) FILTER (WHERE {_IN_WINDOW}), 0),
+       coalesce(sum(s.completes) FILTER (WHERE {_IN_WINDOW}), 0),
+       {_BOUNDS}
+FROM {source} s JOIN engagement_window_anchor a ON a.anchor IS NOT NULL
 GROUP BY s.item_id ORDER BY s.item_id
 {_ADD}"""
 
 
-# Move by whole hours: $1..$2 entered, $3..$4 left (half-open), in item order; returns the
-# items left with nothing, to delete.
-_MOVE = f"""
+# Move by whole hours: $1..$2 entered, $3..$4 left (half-open), in item order.
+_MOVE = """
 INSERT INTO engagement_window_totals AS t (item_id, views, likes, completes)
 SELECT item_id, sum(views), sum(likes), sum(completes) FROM (
     SELECT item_id, views, likes, completes FROM engagement_hourly
@@ -60,12 +94,12 @@ SELECT item_id, sum(views), sum(likes), sum(completes) FROM (
     WHERE bucket >= $3 AND bucket < $4
 ) AS moved
 GROUP BY item_id ORDER BY item_id
-{_ADD}
-RETURNING item_id, views = 0 AND likes = 0 AND completes = 0 AS empty"""
+ON CONFLICT (item_id) DO UPDATE SET views = t.views + EXCLUDED.views,
+    likes = t.likes + EXCLUDED.likes, completes = t.completes + EXCLUDED.completes"""
 
-# Rebuild: the window ending at $5, mostly from the daily rollup (windows.PopularWindow):
-# whole days $1..$2, plus hours $3..$4, minus hours $6..$7 and $8..$9.
-_REBUILD = """
+# Rebuild, the sums: the window ending at $5, mostly from the daily rollup
+# (windows.PopularWindow): whole days $1..$2, plus hours $3..$4, minus hours $6..$9.
+_REBUILD_SUMS = """
 INSERT INTO engagement_window_totals (item_id, views, likes, completes)
 SELECT item_id, sum(views), sum(likes), sum(completes) FROM (
     SELECT item_id, views, likes, completes FROM engagement_daily
@@ -82,19 +116,34 @@ GROUP BY item_id
 HAVING sum(views) <> 0 OR sum(likes) <> 0 OR sum(completes) <> 0
 """
 
+# Rebuild, the bounds: every hour from trend_since on (the anchor row already updated).
+_REBUILD_BOUNDS = f"""
+INSERT INTO engagement_window_totals AS t
+    (item_id, views, likes, completes, trend_views, trend_likes, trend_completes)
+SELECT s.item_id, 0, 0, 0, {_BOUNDS}
+FROM engagement_hourly s JOIN engagement_window_anchor a ON s.bucket >= a.trend_since
+GROUP BY s.item_id ORDER BY s.item_id
+{_ADD}"""
 
-MAX_LAG = timedelta(hours=24)
+_REBASE = """
+UPDATE engagement_window_totals
+SET trend_views = trend_views * $1, trend_likes = trend_likes * $1,
+    trend_completes = trend_completes * $1
+"""
 
 
 @dataclass(frozen=True)
 class Anchor:
     anchor: datetime | None
     hours: int | None
+    trend_reference: datetime | None = None
+    trend_half_life: float | None = None
+    trend_since: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Corrections:
-    """What to add to and subtract from the totals for the window ending at another hour:
+    """What to add to and subtract from the sums for the window ending at another hour:
     hourly buckets in [add_from, add_to) and [subtract_from, subtract_to)."""
 
     add_from: datetime
@@ -105,8 +154,7 @@ class Corrections:
 
 def corrections(anchor: Anchor, hours: int, newest: datetime) -> Corrections | None:
     """The corrections for the `hours`-hour window ending at hour `newest`, or None when the
-    totals cannot serve it: not built, another length, or more than MAX_LAG apart (reading
-    more hours than that costs more than the daily rollups' way)."""
+    sums cannot serve it: not built, another length, or MAX_LAG or more apart."""
     if anchor.anchor is None or anchor.hours != hours:
         return None
     length = timedelta(hours=hours)
@@ -119,9 +167,29 @@ def corrections(anchor: Anchor, hours: int, newest: datetime) -> Corrections | N
     return Corrections(start, anchor_start, newest + HOUR, anchor.anchor + HOUR)
 
 
+def trend_scale(
+    anchor: Anchor, window_hours: int, half_life_hours: float, newest: datetime
+) -> float | None:
+    """The factor that turns the bounds into bounds of the trending scores of the window of
+    `window_hours` ending at hour `newest`, or None when they cannot serve it (not built,
+    another half-life, or hours of the window before what they cover)."""
+    if (
+        anchor.anchor is None
+        or anchor.trend_reference is None
+        or anchor.trend_since is None
+        or anchor.trend_half_life != half_life_hours
+        or newest - (window_hours - 1) * HOUR < anchor.trend_since
+        or abs(newest - anchor.anchor) >= MAX_LAG
+        or (newest - anchor.trend_reference) / HOUR >= HORIZON * half_life_hours
+    ):
+        return None
+    age_hours = (newest - anchor.trend_reference) / HOUR
+    return math.pow(2.0, -age_hours / half_life_hours)
+
+
 async def read_anchor(conn: asyncpg.Connection) -> Anchor:
     row = await conn.fetchrow(_READ)
-    return Anchor(row["anchor"], row["hours"]) if row else Anchor(None, None)
+    return Anchor(*row.values()) if row else Anchor(None, None)
 
 
 @dataclass(frozen=True)
@@ -130,42 +198,71 @@ class Advanced:
     rebuilt: bool
 
 
-async def advance(conn: asyncpg.Connection, now: datetime, days: int) -> Advanced:
-    """Move the totals to the window of `days` days ending at `now`'s hour (never
-    backwards); rebuild them when they cannot be moved. Raises PostgresUnavailable."""
+@dataclass(frozen=True)
+class Windows:
+    """The settings the totals are built for (RankingParams' window fields)."""
+
+    popular_days: int
+    trending_hours: int
+    half_life_hours: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Windows:
+        return cls(
+            settings.popular_window_days,
+            settings.trending_window_hours,
+            settings.trending_half_life_hours,
+        )
+
+
+async def advance(conn: asyncpg.Connection, now: datetime, windows: Windows) -> Advanced:
+    """Move the totals to the popular window ending at `now`'s hour (never backwards);
+    rebuild them when they cannot be moved. Raises PostgresUnavailable."""
+    days, half_life_hours = windows.popular_days, windows.half_life_hours
     newest, hours = current_hour(now), 24 * days
-    with translated_errors(doing="moving the popular window totals"):
+    with translated_errors(doing="moving the window totals"):
         async with conn.transaction():
-            row = await conn.fetchrow(_UPDATE_LOCK)
-            anchor = Anchor(row["anchor"], row["hours"])
-            if anchor.hours == hours and anchor.anchor is not None and anchor.anchor >= newest:
+            anchor = Anchor(*(await conn.fetchrow(_UPDATE_LOCK)).values())
+            same_settings = anchor.hours == hours and anchor.trend_half_life == half_life_hours
+            if same_settings and anchor.anchor is not None and anchor.anchor >= newest:
                 return Advanced(0, rebuilt=False)
-            moves = corrections(anchor, hours, newest)
+            moves = corrections(anchor, hours, newest) if same_settings else None
             if moves is None:
-                # DELETE, not TRUNCATE: a list's snapshot taken before this commits must
-                # still read the old totals (TRUNCATE is not MVCC-safe); vacuumed below
-                await conn.execute("DELETE FROM engagement_window_totals")
-                window = popular_window(newest, days)
-                (early, late) = window.subtract
-                await conn.execute(_REBUILD, *window.days, *window.add, newest, *early, *late)
+                await _rebuild(conn, newest, windows)
                 moved, rebuilt = hours, True
             else:
-                touched = await conn.fetch(
+                await conn.execute(
                     _MOVE, moves.add_from, moves.add_to, moves.subtract_from, moves.subtract_to
                 )
-                empty = [r["item_id"] for r in touched if r["empty"]]
-                if empty:
+                assert anchor.anchor is not None and anchor.trend_reference is not None
+                age_hours = (newest - anchor.trend_reference) / HOUR
+                if age_hours >= REBASE * half_life_hours:
+                    await conn.execute(_REBASE, math.pow(2.0, -age_hours / half_life_hours))
                     await conn.execute(
-                        "DELETE FROM engagement_window_totals WHERE item_id = ANY($1::bigint[])"
-                        " AND views = 0 AND likes = 0 AND completes = 0",
-                        empty,
+                        "UPDATE engagement_window_anchor SET trend_reference = $1", newest
                     )
-                assert anchor.anchor is not None
                 moved, rebuilt = int((newest - anchor.anchor) / HOUR), False
-            await conn.execute(
-                "UPDATE engagement_window_anchor SET anchor = $1, hours = $2", newest, hours
-            )
+                await conn.execute("UPDATE engagement_window_anchor SET anchor = $1", newest)
         # the rows each move (and every fold since the last) updated, reclaimed: autovacuum
         # may be off; once an hour, ~1 s at 1M items. And the planner's statistics.
         await vacuum_analyze(conn, "engagement_window_totals")
     return Advanced(moved, rebuilt)
+
+
+async def _rebuild(conn: asyncpg.Connection, newest: datetime, windows: Windows) -> None:
+    # DELETE, not TRUNCATE: a list's snapshot taken before this commits must still read the
+    # old totals (TRUNCATE is not MVCC-safe); the vacuum after the move reclaims them
+    await conn.execute("DELETE FROM engagement_window_totals")
+    window = popular_window(newest, windows.popular_days)
+    (early, late) = window.subtract
+    await conn.execute(_REBUILD_SUMS, *window.days, *window.add, newest, *early, *late)
+    await conn.execute(
+        "UPDATE engagement_window_anchor SET anchor = $1, hours = $2, trend_reference = $1,"
+        " trend_half_life = $3, trend_since = $4",
+        newest,
+        24 * windows.popular_days,
+        windows.half_life_hours,
+        # the bounds cover every window a list may ask of them (MAX_LAG behind the anchor)
+        newest - (windows.trending_hours - 1) * HOUR - MAX_LAG,
+    )
+    await conn.execute(_REBUILD_BOUNDS)
