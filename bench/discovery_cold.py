@@ -98,7 +98,9 @@ GROUP BY item_id
 _SESSION = "SET work_mem = '64MB'; SET jit = off"
 
 
-async def set_up(url: str, items: int, events: int, seed: int) -> None:
+async def set_up(url: str, items: int, events: int, seed: int) -> dict[str, float]:
+    """Build the database; returns the seconds of each step."""
+    seconds: dict[str, float] = {}
     await postgres.drop_database(url)
     await postgres.ensure_database(url)
     async with postgres.connect(url) as conn:
@@ -116,6 +118,7 @@ async def set_up(url: str, items: int, events: int, seed: int) -> None:
         await conn.execute(_PROGRAMS, programs, CATEGORIES)
         await conn.execute(_EPISODES, series, EPISODES_PER_SERIES, CATEGORIES)
         total = await conn.fetchval("SELECT count(*) FROM catalog_items")
+        seconds["catalog"] = time.perf_counter() - started
         print(
             f"catalog: {total:,} items ({series * EPISODES_PER_SERIES:,} episodes) "
             f"in {time.perf_counter() - started:.0f} s"
@@ -131,22 +134,27 @@ async def set_up(url: str, items: int, events: int, seed: int) -> None:
             print(f"  simulated {simulated:,} events", end="\r", flush=True)
 
         await simulation_repository.simulate(conn, run, report)
-        print(f"\nsimulated {events:,} events in {time.perf_counter() - started:.0f} s")
+        seconds["simulate"] = time.perf_counter() - started
+        print(f"\nsimulated {events:,} events in {seconds['simulate']:.0f} s")
+        started = time.perf_counter()
         # Live ingestion appends rollup rows hour after hour, so a window's rows sit together
         # on disk; the simulator writes all 30 days in every chunk. Restore the live order.
         await conn.execute("CLUSTER engagement_hourly USING engagement_hourly_pkey")
         await conn.execute("CLUSTER engagement_daily USING engagement_daily_pkey")
         await conn.execute("VACUUM ANALYZE")
+        seconds["cluster_and_vacuum"] = time.perf_counter() - started
         # what a discovery server's aggregator does when it starts (ranking/window_totals.py)
         started = time.perf_counter()
         windows = window_totals.Windows.from_settings(Settings())
         await window_totals.advance(conn, datetime.now(UTC), windows)
-        print(f"popular window totals built in {time.perf_counter() - started:.0f} s")
+        seconds["window_totals"] = time.perf_counter() - started
+        print(f"window totals built in {seconds['window_totals']:.0f} s")
         sizes = await conn.fetch(
             "SELECT relname, n_live_tup FROM pg_stat_user_tables "
             "WHERE relname LIKE 'engagement_%' AND n_live_tup > 0 ORDER BY relname"
         )
         print("rows:", ", ".join(f"{r['relname']} {r['n_live_tup']:,}" for r in sizes))
+    return seconds
 
 
 async def naive(

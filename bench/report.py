@@ -351,3 +351,140 @@ def update_doc(doc: Path, results: dict[str, Any], table: str, command: str) -> 
     text = doc.read_text() if doc.exists() else f"# Performance\n\n{MARK_START}\n{MARK_END}\n"
     pattern = re.compile(re.escape(MARK_START) + ".*?" + re.escape(MARK_END), re.DOTALL)
     doc.write_text(pattern.sub(lambda _: section, text))
+
+
+SCALE_START = "<!-- bench:scale:start -->"
+SCALE_END = "<!-- bench:scale:end -->"
+
+
+def _size(n: float) -> str:
+    return f"{n / 1e6:g}M" if n >= 1e6 else f"{n / 1e3:g}k"
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1024**3:.1f} GB"
+
+
+def scale_markdown(results: dict[str, Any]) -> str:
+    """(9) The discovery and search tables of a `--scale` run, one row per size, and the
+    issue's goals at the largest size."""
+    lines = [
+        "| items / events | set-up | slowest cold list: first / median | median list "
+        "| database | PostgreSQL backend peak |",
+        "|---|---|---|---|---|---|",
+    ]
+    for d in results["discovery"]:
+        medians = sorted(r["median_ms"] for r in d["lists"])
+        lines.append(
+            f"| {_size(d['items'])} / {_size(d['events'])} | {d['setup_seconds']:.0f} s "
+            f"| {d['slowest_first_ms']:,.0f} / {d['slowest_median_ms']:,.0f} ms "
+            f"| {medians[len(medians) // 2]:,.0f} ms | {_gb(d['database_bytes'])} "
+            f"| {d['backend_peak_mb']:,.0f} MB |"
+        )
+    lines += [
+        "",
+        "| documents | indexed through the API | p95 named / described (p50) | Tantivy p95 "
+        "named / described | nDCG named / described | search server peak RSS | database |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in results["search"]:
+        ours, tantivy = s["mediamesh"], s["tantivy"]
+        p95, p50, t95 = ours["p95_ms_by_group"], ours["p50_ms_by_group"], tantivy["p95_ms_by_group"]
+        quality = ours["quality"]
+        lines.append(
+            f"| {_size(s['documents'])} | {s['indexing']['api_docs_per_second']:,.0f} docs/s "
+            f"| {p95['named']:.1f} / {p95['described']:.1f} ms "
+            f"({p50['named']:.1f} / {p50['described']:.1f}) "
+            f"| {t95['named']:.1f} / {t95['described']:.1f} ms "
+            f"| {quality['named']['ndcg_at_10']:.3f} / {quality['described']['ndcg_at_10']:.3f} "
+            f"| {s['peak_rss_mb']:,.0f} MB | {_gb(s['database_bytes'])} |"
+        )
+    largest_lists, largest_search = results["discovery"][-1], results["search"][-1]
+    worst = max(largest_search["mediamesh"]["p95_ms_by_group"].values())
+    lines += [
+        "",
+        f"Goals at the largest size: every cold list ≤ 1 s — slowest "
+        f"{largest_lists['slowest_median_ms']:,.0f} ms (first run "
+        f"{largest_lists['slowest_first_ms']:,.0f} ms): "
+        f"{_verdict(largest_lists['slowest_first_ms'] <= 1000)}; search p95 ≤ 50 ms — "
+        f"{worst:.1f} ms: {_verdict(worst <= 50)}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def scale_plot(results: dict[str, Any], path: Path) -> None:
+    """Cost against size: cold lists, search p95, disk and memory (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    lists = results["discovery"]
+    items = [d["items"] for d in lists]
+    axes[0].plot(
+        items, [d["slowest_first_ms"] for d in lists], marker="o", label="slowest, first run"
+    )
+    axes[0].plot(
+        items, [d["slowest_median_ms"] for d in lists], marker="o", label="slowest, median"
+    )
+    axes[0].plot(items, [sorted(r["median_ms"] for r in d["lists"])[len(d["lists"]) // 2]
+                         for d in lists], marker="o", label="median list")  # fmt: skip
+    axes[0].axhline(1000, color="grey", linestyle="--", label="goal 1 s")
+    axes[0].set_title("cold list computation (ms)")
+    axes[0].set_xlabel("catalog items (events: 100 per item)")
+    search = results["search"]
+    docs = [s["documents"] for s in search]
+    for engine, style in (("mediamesh", "-"), ("tantivy", ":")):
+        for group in ("named", "described"):
+            axes[1].plot(docs, [s[engine]["p95_ms_by_group"][group] for s in search],
+                         linestyle=style, marker="o", label=f"{engine} {group}")  # fmt: skip
+    axes[1].axhline(50, color="grey", linestyle="--", label="goal 50 ms")
+    axes[1].set_title("search p95 over HTTP (ms)")
+    axes[1].set_xlabel("search documents")
+    axes[2].plot(items, [d["database_bytes"] / 1024**3 for d in lists], marker="o",
+                 label="discovery database (GB)")  # fmt: skip
+    axes[2].plot(docs, [s["database_bytes"] / 1024**3 for s in search], marker="o",
+                 label="search database (GB)")  # fmt: skip
+    axes[2].plot(docs, [s["peak_rss_mb"] / 1024 for s in search], marker="o",
+                 label="search server peak RSS (GB)")  # fmt: skip
+    axes[2].set_title("disk and memory (GB)")
+    axes[2].set_xlabel("items / documents")
+    for axis in axes:
+        axis.set_xscale("log")
+        axis.legend(fontsize=8)
+    for axis in axes[:2]:
+        axis.set_yscale("log")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_scale(results: dict[str, Any], folder: Path) -> str:
+    table = scale_markdown(results)
+    (folder / "results.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    (folder / "results.md").write_text(table)
+    scale_plot(results, folder / "scale.png")
+    return table
+
+
+def update_scale_doc(doc: Path, results: dict[str, Any], table: str, image: str) -> None:
+    """Replace the `--scale` section of docs/PERFORMANCE.md (between its markers)."""
+    info = results["machine"]
+    section = "\n".join([
+        SCALE_START,
+        f"Latest run: {results['started']} ({results['mode']} mode, "
+        f"{results['seconds'] / 60:.0f} min), `./scripts/bench.sh --scale"
+        f"{' --quick' if results['mode'] == 'quick' else ''}`; machine: {info['cpu']}, "
+        f"{info['cores']} cores, {info['memory']}.",
+        "",
+        table.rstrip(),
+        "",
+        f"![cost against size]({image})",
+        SCALE_END,
+    ])  # fmt: skip
+    text = doc.read_text()
+    pattern = re.compile(re.escape(SCALE_START) + ".*?" + re.escape(SCALE_END), re.DOTALL)
+    if not pattern.search(text):
+        raise ValueError(f"{doc} has no {SCALE_START} section")
+    doc.write_text(pattern.sub(lambda _: section, text))

@@ -5,6 +5,7 @@ hot_path.png} and the latest table into docs/PERFORMANCE.md.
 
     ./scripts/bench.sh            # full run (~20 min on 2 cores)
     ./scripts/bench.sh --quick    # smaller sizes (~5 min)
+    ./scripts/bench.sh --scale    # (9) cost against catalog size, up to 1M items (~2 h)
     .venv/bin/python -m bench.run --only hot_path,search   # some measurements only
 """
 
@@ -29,6 +30,7 @@ from bench import (
     dataset,
     hot_path,
     report,
+    scale,
     search_engines,
     seed,
     stack,
@@ -135,7 +137,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (see the docs)")
     parser.add_argument("--only", default=",".join(MEASUREMENTS), help="comma-separated")
     parser.add_argument("--no-doc", action="store_true", help="leave docs/PERFORMANCE.md as is")
+    parser.add_argument(
+        "--scale", action="store_true", help="(9) only: cost against catalog size (see the docs)"
+    )
     args = parser.parse_args()
+    if args.scale:
+        run_scale(args.quick, not args.no_doc)
+        return
     only = set(args.only.split(","))
     if unknown := only - set(MEASUREMENTS):
         parser.error(f"unknown measurements: {', '.join(sorted(unknown))}")
@@ -158,6 +166,32 @@ def main() -> None:
     if not args.no_doc:
         command = "./scripts/bench.sh" + (" --quick" if args.quick else "")
         report.update_doc(stack.ROOT / "docs" / "PERFORMANCE.md", results, table, command)
+
+
+def run_scale(quick: bool, doc: bool) -> None:
+    """(9): three catalog sizes, each measured in full before the next is built."""
+    started_at = datetime.now(UTC)
+    out = stack.ROOT / "bench" / "results" / (started_at.strftime("%Y%m%dT%H%M%SZ") + "-scale")
+    out.mkdir(parents=True)
+    started = time.perf_counter()
+    sizes = scale.QUICK if quick else scale.FULL
+    results = asyncio.run(scale.run(sizes, out, runs=1 if quick else 3, queries_per_kind=20))
+    results.update(
+        started=started_at.isoformat(timespec="seconds"),
+        seconds=time.perf_counter() - started,
+        mode="quick" if quick else "full",
+        machine=report.machine(),
+    )
+    table = report.write_scale(results, out)
+    print(table)
+    print(f"results in {out}")
+    if doc:
+        image = stack.ROOT / "docs" / "images" / "scale.png"
+        image.parent.mkdir(exist_ok=True)
+        shutil.copyfile(out / "scale.png", image)
+        report.update_scale_doc(
+            stack.ROOT / "docs" / "PERFORMANCE.md", results, table, "images/scale.png"
+        )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ relaxed search, as `mediamesh load` does after a bulk load.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import statistics
 import tempfile
@@ -32,7 +33,7 @@ import tantivy
 from bench.dataset import SearchWorkload
 from bench.search_labels import QUERIES
 from bench.search_quality import GROUPS, group_of
-from bench.stack import BenchStack, server_command, serving
+from bench.stack import BenchStack, Server, server_command, serving
 from mediamesh.devstack.dynamodb_local import free_port
 from mediamesh.search.postgres import relaxed
 from mediamesh.search.semantic import repository as vectors
@@ -146,6 +147,9 @@ class TantivyEngine:
 
 
 def _timed(search: Search, workload: list[SearchWorkload]) -> dict[str, Any]:
+    """p50 / p95 overall, per kind and per group of kinds (bench/search_quality.py's
+    group_of: the workload's "described" is described, its other kinds are named)."""
+    started_all = time.perf_counter()
     search(workload[0].q, workload[0].filters)  # warm the connection / the index
     laps: list[float] = []
     by_kind: dict[str, list[float]] = defaultdict(list)
@@ -155,12 +159,18 @@ def _timed(search: Search, workload: list[SearchWorkload]) -> dict[str, Any]:
         lap = (time.perf_counter() - started) * 1000
         laps.append(lap)
         by_kind[query.kind].append(lap)
+    by_group: dict[str, list[float]] = defaultdict(list)
+    for kind, samples in by_kind.items():
+        by_group[group_of(kind)].extend(samples)
     return {
         "queries": len(laps),
         "p50_ms": percentile(laps, 50),
         "p95_ms": percentile(laps, 95),
         "p50_ms_by_kind": {kind: percentile(v, 50) for kind, v in by_kind.items()},
         "p95_ms_by_kind": {kind: percentile(v, 95) for kind, v in by_kind.items()},
+        "p50_ms_by_group": {g: percentile(by_group[g], 50) for g in GROUPS if by_group[g]},
+        "p95_ms_by_group": {g: percentile(by_group[g], 95) for g in GROUPS if by_group[g]},
+        "seconds": time.perf_counter() - started_all,
     }
 
 
@@ -279,9 +289,17 @@ async def corpus(stack: BenchStack) -> list[asyncpg.Record]:
 
 
 def measure(
-    stack: BenchStack, out: Path, rows: list[asyncpg.Record], workload: list[SearchWorkload]
+    stack: BenchStack,
+    out: Path,
+    rows: list[asyncpg.Record],
+    workload: list[SearchWorkload],
+    *,
+    bm25: bool = True,
+    ilike: bool = True,
 ) -> dict[str, Any]:
-    """Run in a thread of its own (it blocks): every engine, one query at a time."""
+    """Run in a thread of its own (it blocks): every engine, one query at a time. Without
+    `bm25` Tantivy runs its tuned query only; without `ilike` the naive query is not run
+    (at 1M documents it takes ~2 s a query)."""
     results: dict[str, Any] = {"documents": len(rows)}
     port = free_port()
     sources: dict[str, int] = {}
@@ -290,10 +308,15 @@ def measure(
     # counts), and its first run, 30-60 s after start, would land in the middle of the
     # timing (a pass over every document's words) where in service it comes once an hour
     env = stack.env(maintenance_interval_seconds=0)
+    started = time.perf_counter()
     with serving(server_command("search", port), port, env, log) as s:
         # the server loads its vector index before it answers, for up to 30 s; if that was
-        # not enough, searches by meaning would miss documents while it is timed
+        # not enough (millions of vectors), it goes on loading in the background: wait until
+        # it is done, else searches by meaning would miss documents while it is timed
         results["vector_index_loaded_at_start"] = _VECTOR_INDEX_LATE not in log.read_text()
+        if not results["vector_index_loaded_at_start"]:
+            results["vector_index_wait_seconds"] = _wait_until_idle(s)
+        results["server_start_seconds"] = time.perf_counter() - started
         with httpx.Client(base_url=s.base_url, timeout=30) as client:
             by_meaning: set[str] = set()
             ours = _api_search(client, sources, by_meaning)
@@ -301,7 +324,9 @@ def measure(
             found = defaultdict(int, {kind: 0 for kind in timed["p95_ms_by_kind"]})
             for query in workload:
                 found[query.kind] += query.q in by_meaning
+            started = time.perf_counter()
             results["mediamesh"] = {**timed, **_quality(ours)}
+            results["mediamesh"]["quality_seconds"] = time.perf_counter() - started
             results["mediamesh"]["answered_by"] = dict(sources)
             # per kind, how many timed queries returned something found by meaning
             results["mediamesh"]["found_by_meaning_by_kind"] = dict(found)
@@ -310,17 +335,41 @@ def measure(
         started = time.perf_counter()
         engine = TantivyEngine(rows, Path(directory))
         build = time.perf_counter() - started
+        size = sum(f.stat().st_size for f in Path(directory).rglob("*") if f.is_file())
         results["tantivy"] = {
-            **_timed(engine.search, workload), **_quality(engine.search), "index_seconds": build
+            **_timed(engine.search, workload), **_quality(engine.search), "index_seconds": build,
+            "index_bytes": size,
         }  # fmt: skip
-        results["tantivy_bm25"] = {**_timed(engine.search_bm25, workload),
-                                   **_quality(engine.search_bm25)}  # fmt: skip
-    ilike = IlikeEngine(stack.database_url)
-    try:
-        results["ilike"] = {**_timed(ilike.search, workload), **_quality(ilike.search)}
-    finally:
-        ilike.close()
+        if bm25:
+            results["tantivy_bm25"] = {**_timed(engine.search_bm25, workload),
+                                       **_quality(engine.search_bm25)}  # fmt: skip
+    if ilike:
+        naive = IlikeEngine(stack.database_url)
+        try:
+            results["ilike"] = {**_timed(naive.search, workload), **_quality(naive.search)}
+        finally:
+            naive.close()
     return results
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_until_idle(server: Server, quiet: float = 3.0, limit: float = 900.0) -> float:
+    """Wait until the server has used under 5 % of a core for `quiet` seconds in a row (its
+    vector index loaded: decoding the rows is what it does until then); seconds waited."""
+    started = time.monotonic()
+    calm = 0.0
+    used = _cpu_seconds(server.process.pid)
+    while calm < quiet and time.monotonic() - started < limit:
+        time.sleep(0.5)
+        now = _cpu_seconds(server.process.pid)
+        calm = calm + 0.5 if now - used < 0.025 else 0.0
+        used = now
+    return time.monotonic() - started
 
 
 class IlikeEngine:

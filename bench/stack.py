@@ -86,9 +86,12 @@ async def open_stack(log_dir: Path) -> BenchStack:
     return stack
 
 
-async def close_stack(stack: BenchStack) -> None:
+async def close_stack(stack: BenchStack, keep_database: bool = False) -> None:
+    """Stop DynamoDB Local, drop the database (unless `keep_database`: to look into it after,
+    then drop it by hand) and delete the Redis keys of this run."""
     stack.dynamodb.stop()
-    await postgres.drop_database(stack.database_url)
+    if not keep_database:
+        await postgres.drop_database(stack.database_url)
     client = aioredis.Redis.from_url(REDIS_URL)
     async for key in client.scan_iter(match=f"{stack.redis_prefix}*", count=1000):
         await client.delete(key)

@@ -94,18 +94,8 @@ async def indexing(stack: BenchStack, out: Path, documents: list[dict[str, Any]]
     measurement and the next. The search measurement gives them vectors itself
     (search_engines.prepare).
     """
-    port = free_port()
-    env = stack.env(search_semantic_enabled="false")
-    with serving(server_command("search", port), port, env, out / "index.log") as s:
-        started = time.perf_counter()
-        await drained(stack.database_url, 900)  # the sample films, loaded by seed.py
-        warm_up = time.perf_counter() - started
-        started = time.perf_counter()
-        await post_all(s.base_url, "/v1/search/index", "documents", documents, 500)
-        acknowledged = time.perf_counter() - started
-        await drained(stack.database_url, 900)
-        api_seconds = time.perf_counter() - started
-        rss = s.peak_rss_mb()
+    api = await index_through_api(stack, out, documents)
+    api_seconds = api["api_seconds"]
     async with postgres.connect(stack.database_url) as conn:
         await conn.execute(_BARE_DOCUMENTS)
     started = time.perf_counter()
@@ -118,12 +108,38 @@ async def indexing(stack: BenchStack, out: Path, documents: list[dict[str, Any]]
     return {
         "documents": len(documents),
         "api_seconds": api_seconds,
-        "api_acknowledged_seconds": acknowledged,
+        "api_acknowledged_seconds": api["api_acknowledged_seconds"],
         "api_docs_per_second": len(documents) / api_seconds,
         "copy_seconds": copy_seconds,
         "batch_write_seconds": batch_seconds,
         "floor_docs_per_second": len(documents) / floor,
         "ratio": floor / api_seconds,
+        "sample_relay_seconds": api["sample_relay_seconds"],
+        "peak_rss_mb": api["peak_rss_mb"],
+    }
+
+
+async def index_through_api(
+    stack: BenchStack, out: Path, documents: list[dict[str, Any]], drain_seconds: float = 900
+) -> dict[str, float]:
+    """`indexing`'s API side (also bench/scale_search.py's): a search server without its
+    embedding worker, the outbox drained of what seed.py loaded, then the documents POSTed
+    (500 a request, CLIENTS in flight) and the outbox drained again; seconds and peak RSS."""
+    port = free_port()
+    env = stack.env(search_semantic_enabled="false")
+    with serving(server_command("search", port), port, env, out / "index.log") as s:
+        started = time.perf_counter()
+        await drained(stack.database_url, drain_seconds)  # the sample films, loaded by seed.py
+        warm_up = time.perf_counter() - started
+        started = time.perf_counter()
+        await post_all(s.base_url, "/v1/search/index", "documents", documents, 500)
+        acknowledged = time.perf_counter() - started
+        await drained(stack.database_url, drain_seconds)
+        api_seconds = time.perf_counter() - started
+        rss = s.peak_rss_mb()
+    return {
+        "api_seconds": api_seconds,
+        "api_acknowledged_seconds": acknowledged,
         "sample_relay_seconds": warm_up,
         "peak_rss_mb": rss,
     }

@@ -4,6 +4,8 @@ discovery_cold.py's reports, the generated data, and the results table. No timin
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bench import cold_path, dataset, report, wrk
@@ -179,3 +181,38 @@ def test_cost_rows_price_units_per_million_requests() -> None:
     assert "$5.00 per million requests" in rows[0][1] and "$0.00" in rows[0][2]
     assert "$1.88 per million documents" in rows[2][1]
     assert "0 of 1000 answered by DynamoDB" in rows[3][0]
+
+
+def _scale_results(slowest_ms: float, p95_ms: float) -> dict[str, object]:
+    lists = [{"list": "trending all", "first_ms": slowest_ms, "median_ms": slowest_ms - 10},
+             {"list": "popular all", "first_ms": 100.0, "median_ms": 90.0}]  # fmt: skip
+    groups = {"named": p95_ms - 5, "described": p95_ms}
+    search = {
+        "documents": 1_000_000,
+        "indexing": {"api_docs_per_second": 3000.0},
+        "mediamesh": {"p95_ms_by_group": groups, "p50_ms_by_group": groups,
+                      "quality": {"named": {"ndcg_at_10": 0.9}, "described": {"ndcg_at_10": 0.8}}},
+        "tantivy": {"p95_ms_by_group": {"named": 5.0, "described": 6.0}},
+        "peak_rss_mb": 900.0,
+        "database_bytes": 4 * 1024**3,
+    }  # fmt: skip
+    discovery = {
+        "items": 1_000_000, "events": 100_000_000, "setup_seconds": 2400.0, "lists": lists,
+        "slowest_first_ms": slowest_ms, "slowest_median_ms": slowest_ms - 10,
+        "database_bytes": 20 * 1024**3, "backend_peak_mb": 300.0,
+    }  # fmt: skip
+    return {"discovery": [discovery], "search": [search]}
+
+
+def test_scale_tables_judge_the_goals_at_the_largest_size(tmp_path: Path) -> None:
+    met = report.scale_markdown(_scale_results(500.0, 40.0))
+    assert "| 1M / 100M | 2400 s | 500 / 490 ms | 490 ms | 20.0 GB | 300 MB |" in met
+    assert "| 1M | 3,000 docs/s | 35.0 / 40.0 ms (35.0 / 40.0) | 5.0 / 6.0 ms |" in met
+    assert "every cold list ≤ 1 s — slowest 490 ms (first run 500 ms): met" in met
+    assert "search p95 ≤ 50 ms — 40.0 ms: met" in met
+    missed = report.scale_markdown(_scale_results(1500.0, 60.0))
+    assert "(first run 1,500 ms): **not met**" in missed
+    assert "60.0 ms: **not met**" in missed
+    image = tmp_path / "scale.png"
+    report.scale_plot(_scale_results(500.0, 40.0), image)
+    assert image.read_bytes().startswith(b"\x89PNG")
