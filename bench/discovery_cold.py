@@ -145,7 +145,7 @@ async def set_up(url: str, items: int, events: int, seed: int) -> dict[str, floa
         seconds["cluster_and_vacuum"] = time.perf_counter() - started
         # what a discovery server's aggregator does when it starts (ranking/window_totals.py)
         started = time.perf_counter()
-        windows = window_totals.Windows.from_settings(Settings())
+        windows = RankingParams.from_settings(Settings()).totals_windows
         await window_totals.advance(conn, datetime.now(UTC), windows)
         seconds["window_totals"] = time.perf_counter() - started
         print(f"window totals built in {seconds['window_totals']:.0f} s")

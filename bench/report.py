@@ -327,10 +327,23 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
 def write(results: dict[str, Any], folder: Path) -> str:
     table = markdown(results)
-    (folder / "results.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
-    (folder / "results.md").write_text(table)
+    _write_files(results, folder, table)
     plot(results, folder / "hot_path.png")
     return table
+
+
+def _write_files(results: dict[str, Any], folder: Path, table: str) -> None:
+    (folder / "results.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    (folder / "results.md").write_text(table)
+
+
+def _replace_section(doc: Path, start: str, end: str, section: str) -> None:
+    """Replace the text between the markers `start` and `end` of `doc` (both included)."""
+    text = doc.read_text()
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+    if not pattern.search(text):
+        raise ValueError(f"{doc} has no {start} section")
+    doc.write_text(pattern.sub(lambda _: section, text))
 
 
 def update_doc(doc: Path, results: dict[str, Any], table: str, command: str) -> None:
@@ -348,9 +361,7 @@ def update_doc(doc: Path, results: dict[str, Any], table: str, command: str) -> 
         table.rstrip(),
         MARK_END,
     ])  # fmt: skip
-    text = doc.read_text() if doc.exists() else f"# Performance\n\n{MARK_START}\n{MARK_END}\n"
-    pattern = re.compile(re.escape(MARK_START) + ".*?" + re.escape(MARK_END), re.DOTALL)
-    doc.write_text(pattern.sub(lambda _: section, text))
+    _replace_section(doc, MARK_START, MARK_END, section)
 
 
 SCALE_START = "<!-- bench:scale:start -->"
@@ -462,8 +473,7 @@ def scale_plot(results: dict[str, Any], path: Path) -> None:
 
 def write_scale(results: dict[str, Any], folder: Path) -> str:
     table = scale_markdown(results)
-    (folder / "results.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
-    (folder / "results.md").write_text(table)
+    _write_files(results, folder, table)
     scale_plot(results, folder / "scale.png")
     return table
 
@@ -483,8 +493,4 @@ def update_scale_doc(doc: Path, results: dict[str, Any], table: str, image: str)
         f"![cost against size]({image})",
         SCALE_END,
     ])  # fmt: skip
-    text = doc.read_text()
-    pattern = re.compile(re.escape(SCALE_START) + ".*?" + re.escape(SCALE_END), re.DOTALL)
-    if not pattern.search(text):
-        raise ValueError(f"{doc} has no {SCALE_START} section")
-    doc.write_text(pattern.sub(lambda _: section, text))
+    _replace_section(doc, SCALE_START, SCALE_END, section)

@@ -20,7 +20,7 @@ from mediamesh.discovery.assembly import build_service
 from mediamesh.discovery.events.aggregator import Aggregator, InboxSampler
 from mediamesh.discovery.events.models import AcceptedTimes
 from mediamesh.discovery.events.writer import EventWriter
-from mediamesh.discovery.ranking import window_totals
+from mediamesh.discovery.ranking.compute import RankingParams
 from mediamesh.discovery.service import DiscoveryService
 from mediamesh.discovery.stores import DiscoveryStores
 from mediamesh.discovery.takedown_sync import TakedownSync
@@ -69,7 +69,7 @@ async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
     aggregator = Aggregator(
         stores.pool,
         settings.events_fold_interval_seconds,
-        window_totals.Windows.from_settings(settings),
+        RankingParams.from_settings(settings).totals_windows,
     )
     workers = {
         asyncio.create_task(service.refresh.run(settings.refresh_ahead_interval_seconds)),

@@ -22,7 +22,7 @@ from mediamesh.discovery.models import (
     RankedItem,
     Stats,
 )
-from mediamesh.discovery.ranking import repository
+from mediamesh.discovery.ranking import repository, window_totals
 from mediamesh.discovery.ranking import sql as ranking_sql
 from mediamesh.discovery.ranking.windows import current_hour, popular_window, trending_window
 from mediamesh.settings import Settings
@@ -61,6 +61,13 @@ class RankingParams:
             weight_like=settings.event_weight_like,
             weight_complete=settings.event_weight_complete,
             max_episodes_per_program=settings.max_episodes_per_program,
+        )
+
+    @property
+    def totals_windows(self) -> window_totals.Windows:
+        """What the window totals are built for (ranking/window_totals.py)."""
+        return window_totals.Windows(
+            self.popular_window_days, self.trending_window_hours, self.trending_half_life_hours
         )
 
     @property

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from mediamesh.discovery.ranking import rollup_rows
 from mediamesh.discovery.ranking.window_totals import Corrections
 from mediamesh.discovery.ranking.windows import PopularWindow, TrendingWindow, trending_day_bounds
 
@@ -62,15 +63,7 @@ GROUP BY item_id
 POPULAR = f"""
 SELECT item_id, round(($1::float8 * sum(views) + $2::float8 * sum(likes)
                        + $3::float8 * sum(completes)) * 1e6)::bigint AS score_micro, {_SUMS}
-FROM (
-    SELECT item_id, views, likes, completes FROM engagement_daily
-    WHERE bucket >= $10 AND bucket < $11
-    UNION ALL
-    SELECT item_id, views, likes, completes FROM engagement_hourly
-    WHERE bucket >= $12 AND bucket < $13
-    UNION ALL
-    SELECT item_id, -views, -likes, -completes FROM engagement_hourly
-    WHERE (bucket >= $14 AND bucket < $15) OR (bucket >= $16 AND bucket < $17)
+FROM ({rollup_rows.popular_window(days=10, add=12, subtract=14)}
 ) AS in_window
 WHERE true {{eligible}}
 GROUP BY item_id
@@ -101,12 +94,7 @@ FROM (
            coalesce(t.completes, 0) + coalesce(d.completes, 0) AS completes
     FROM engagement_window_totals t
     FULL JOIN (
-        SELECT item_id, {_SUMS} FROM (
-            SELECT item_id, views, likes, completes FROM engagement_hourly
-            WHERE bucket >= $10 AND bucket < $11
-            UNION ALL
-            SELECT item_id, -views, -likes, -completes FROM engagement_hourly
-            WHERE bucket >= $12 AND bucket < $13
+        SELECT item_id, {_SUMS} FROM ({rollup_rows.moved_hours(add=10, subtract=12)}
         ) AS moved
         GROUP BY item_id
     ) AS d ON d.item_id = t.item_id

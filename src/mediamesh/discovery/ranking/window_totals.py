@@ -27,18 +27,21 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from mediamesh.discovery.ranking import rollup_rows
 from mediamesh.discovery.ranking.windows import HOUR, current_hour, popular_window
-from mediamesh.settings import Settings
 from mediamesh.storage.postgres_errors import translated_errors
 from mediamesh.storage.postgres_maintenance import vacuum_analyze
 
 MAX_LAG = timedelta(hours=24)  # beyond this, reading hours costs more than the rollups' way
-# The bounds' powers of two stay far from float8's range (2^1023): hours HORIZON or more
-# half-lives after the reference are left out of them (and a list at such an hour does not
-# use them), and a move re-bases the reference once it is REBASE half-lives old, so no hour
-# a writer meets (now, give or take the accepted skew) comes near the horizon.
+# The bounds' powers of two stay far from float8's range (2^±1023): hours HORIZON or more
+# half-lives from the reference are left out of them, and a move re-bases the reference once
+# it is REBASE half-lives old, so no hour a writer meets (now, give or take the accepted
+# skew) comes near the horizon ahead, and a list at such an hour does not use them. An hour
+# left out behind adds at most 2^-(HORIZON - lag) of its count to any score the bounds serve:
+# nothing once rounded to micro-units, given a half-life of MIN_HALF_LIFE_HOURS or more.
 HORIZON = 600
 REBASE = 300
+MIN_HALF_LIFE_HOURS = 1.0
 
 # Taken first by every writer of the rollups, held to its commit.
 SHARE_LOCK = "SELECT 1 FROM engagement_window_anchor FOR SHARE"
@@ -57,8 +60,8 @@ _GROWTH = (
     "power(2::float8, extract(epoch FROM s.bucket - a.trend_reference)::float8"
     " / 3600 / a.trend_half_life)"
 )
-_IN_HORIZON = (
-    f"s.bucket < a.trend_reference + make_interval(secs => {HORIZON} * a.trend_half_life * 3600)"
+_IN_HORIZON = (  # PostgreSQL raises on float8 underflow and overflow: both sides bounded
+    f"abs(extract(epoch FROM s.bucket - a.trend_reference)) < {HORIZON} * a.trend_half_life * 3600"
 )
 _BOUNDS = ", ".join(
     f"coalesce(sum(s.{column} * {_GROWTH}) FILTER (WHERE {_IN_HORIZON}), 0)"
@@ -84,14 +87,10 @@ GROUP BY s.item_id ORDER BY s.item_id
 
 
 # Move by whole hours: $1..$2 entered, $3..$4 left (half-open), in item order.
-_MOVE = """
+_MOVE = f"""
 INSERT INTO engagement_window_totals AS t (item_id, views, likes, completes)
-SELECT item_id, sum(views), sum(likes), sum(completes) FROM (
-    SELECT item_id, views, likes, completes FROM engagement_hourly
-    WHERE bucket >= $1 AND bucket < $2
-    UNION ALL
-    SELECT item_id, -views, -likes, -completes FROM engagement_hourly
-    WHERE bucket >= $3 AND bucket < $4
+SELECT item_id, sum(views), sum(likes), sum(completes)
+FROM ({rollup_rows.moved_hours(add=1, subtract=3)}
 ) AS moved
 GROUP BY item_id ORDER BY item_id
 ON CONFLICT (item_id) DO UPDATE SET views = t.views + EXCLUDED.views,
@@ -99,17 +98,10 @@ ON CONFLICT (item_id) DO UPDATE SET views = t.views + EXCLUDED.views,
 
 # Rebuild, the sums: the window ending at $5, mostly from the daily rollup
 # (windows.PopularWindow): whole days $1..$2, plus hours $3..$4, minus hours $6..$9.
-_REBUILD_SUMS = """
+_REBUILD_SUMS = f"""
 INSERT INTO engagement_window_totals (item_id, views, likes, completes)
-SELECT item_id, sum(views), sum(likes), sum(completes) FROM (
-    SELECT item_id, views, likes, completes FROM engagement_daily
-    WHERE bucket >= $1 AND bucket < $2
-    UNION ALL
-    SELECT item_id, views, likes, completes FROM engagement_hourly
-    WHERE bucket >= $3 AND bucket < $4
-    UNION ALL
-    SELECT item_id, -views, -likes, -completes FROM engagement_hourly
-    WHERE (bucket >= $6 AND bucket < $7) OR (bucket >= $8 AND bucket < $9)
+SELECT item_id, sum(views), sum(likes), sum(completes)
+FROM ({rollup_rows.popular_window(days=1, add=3, subtract=6)}
 ) AS in_window
 WHERE $5::timestamptz IS NOT NULL
 GROUP BY item_id
@@ -178,6 +170,7 @@ def trend_scale(
         or anchor.trend_reference is None
         or anchor.trend_since is None
         or anchor.trend_half_life != half_life_hours
+        or half_life_hours < MIN_HALF_LIFE_HOURS
         or newest - (window_hours - 1) * HOUR < anchor.trend_since
         or abs(newest - anchor.anchor) >= MAX_LAG
         or (newest - anchor.trend_reference) / HOUR >= HORIZON * half_life_hours
@@ -200,19 +193,11 @@ class Advanced:
 
 @dataclass(frozen=True)
 class Windows:
-    """The settings the totals are built for (RankingParams' window fields)."""
+    """The settings the totals are built for (compute.RankingParams.totals_windows)."""
 
     popular_days: int
     trending_hours: int
     half_life_hours: float
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Windows:
-        return cls(
-            settings.popular_window_days,
-            settings.trending_window_hours,
-            settings.trending_half_life_hours,
-        )
 
 
 async def advance(conn: asyncpg.Connection, now: datetime, windows: Windows) -> Advanced:
