@@ -55,5 +55,6 @@ async def test_the_pools_connections_have_their_settings(
         async with pool.acquire() as conn:
             assert await conn.fetchval("SHOW plan_cache_mode") == plans
             assert await conn.fetchval("SHOW synchronize_seqscans") == "off"
+            assert await conn.fetchval("SHOW jit") == "off"
     finally:
         await pool.close()

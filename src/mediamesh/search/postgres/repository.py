@@ -36,12 +36,19 @@ FACETS = ("contentType", "category", "language")
 # - sequential scans from the table's first page: a synchronised scan starts where the last
 #   scan of the table stopped, so a capped count or the first candidates of a common word
 #   would be another subset on each page of the same query.
-SESSION_SETTINGS = {"plan_cache_mode": "force_generic_plan", "synchronize_seqscans": "off"}
+# - no JIT: at 1M documents the cost estimates of filtered statements pass jit_above_cost,
+#   and compiling took 46 of a 90 ms query ("kisses" in Action); off, the worst filtered
+#   query went from 55-57 to 35 ms with the same results (2026-12-05, bench --scale's data).
+SESSION_SETTINGS = {
+    "plan_cache_mode": "force_generic_plan",
+    "synchronize_seqscans": "off",
+    "jit": "off",
+}
 # ...but a kept plan cannot see how common one filter's value is: a filtered search runs on
 # connections that plan each statement for its parameters. Measured (36k films, search
 # statement, kept plan against planned each run): "star" in Science Fiction 21.7 against
 # 5.5 ms, "directed" in Action 16.8 against 8.9, the others within ~1-2 ms either way.
-FILTERED_SESSION_SETTINGS = {"plan_cache_mode": "force_custom_plan", "synchronize_seqscans": "off"}
+FILTERED_SESSION_SETTINGS = {**SESSION_SETTINGS, "plan_cache_mode": "force_custom_plan"}
 
 
 @dataclass(frozen=True)
