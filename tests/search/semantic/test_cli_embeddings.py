@@ -80,13 +80,21 @@ async def test_status_tells_the_model_and_the_counts(stack: Stack, unique: str) 
 
 
 def _start(settings: Settings, *args: str) -> subprocess.Popen[str]:
+    """The command as a terminal starts it: Ctrl-C (SIGINT) at its default. A test run
+    started in the background by a shell without job control ignores SIGINT, and an ignored
+    signal stays ignored in every child: the command would never see the test's Ctrl-C."""
     return subprocess.Popen(
         [MEDIAMESH, *args],
         env=environment(settings),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 async def _has_vectors(pool: asyncpg.Pool, count: int) -> bool:

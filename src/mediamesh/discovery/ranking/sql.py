@@ -116,7 +116,9 @@ _ELIGIBLE = """
 
 # The ranked list around {aggregate}: $7 candidates, $8 episode cap, $9 list size. Only the
 # best $7 scored items (ties at the cut included) are joined to the catalog, checked
-# (published, program published, filters), capped and sorted in full.
+# (published, program published, filters), capped and sorted in full. FETCH FIRST ... WITH
+# TIES picks them in one top-N sort as the aggregate streams: a CTE of every scored item,
+# cut by a second scan, materialised ~1M rows at 1M items (and spilled, misestimated).
 _RANKED = """
 WITH candidates AS MATERIALIZED (
     SELECT * FROM ({aggregate}) AS aggregated WHERE score_micro > 0

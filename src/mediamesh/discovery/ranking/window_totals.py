@@ -1,4 +1,4 @@
-"""The rollups pre-summed per item (migration 0022; docs/RANKING.md, "Window totals"): one
+"""The rollups pre-summed per item (migration 0022; docs/RANKING.md, the window totals): one
 row per item that popular reads instead of ~30 daily rows, and that trending's pre-filter
 reads its upper bounds from instead of ~3 daily rows.
 

@@ -1,4 +1,4 @@
--- Popular's window pre-summed per item (docs/RANKING.md, "Popular from window totals").
+-- The rollups pre-summed per item, for popular and for trending's bounds (docs/RANKING.md).
 -- engagement_window_totals holds, per item, the sums of engagement_hourly over the `hours`
 -- hours ending at `anchor` (the one row of engagement_window_anchor). Every writer of the
 -- rollups adds its rows of those hours in the same transaction, holding a share lock on the
