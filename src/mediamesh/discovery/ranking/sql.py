@@ -221,8 +221,10 @@ def trending(window: TrendingWindow, window_hours: int, half_life_hours: float) 
 
 
 def with_trend_bounds(aggregate: Aggregate, scale: float, window_hours: int) -> Aggregate:
-    """`aggregate` (trending's) with its pre-filter's bounds read from the window totals."""
-    assert aggregate.prefilter is not None
+    """`aggregate` (trending's) with its pre-filter's bounds read from the window totals; as
+    it is without a pre-filter (the full computation reads no bounds)."""
+    if aggregate.prefilter is None:
+        return dataclasses.replace(aggregate, totals=None)
     prefilter = dataclasses.replace(
         aggregate.prefilter, bound=TRENDING_KEYS_BOUND, bound_args=[scale, window_hours + 1]
     )
