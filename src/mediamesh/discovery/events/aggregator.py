@@ -95,10 +95,10 @@ class Aggregator:
         """Move the window totals to this hour, if this process has not yet. Every process
         tries once per hour; after the first, the others find them current."""
         now = datetime.now(UTC)
-        if self._totals_hour == current_hour(now):
+        if self._totals_hour == (hour := current_hour(now)):
             return
         await window_totals.advance(conn, now, self.windows)
-        self._totals_hour = current_hour(now)
+        self._totals_hour = hour
 
     async def run(self) -> None:
         """Fold every interval until cancelled; a failed turn is logged and retried."""

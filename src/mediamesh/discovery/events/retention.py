@@ -75,8 +75,6 @@ async def prune_rollups(conn: asyncpg.Connection, settings: Settings, now: datet
     window totals: moving them forward subtracts those hours (a lagging anchor, e.g. no
     server running for days, would otherwise lose them)."""
     cutoff = rollups_cutoff(settings, now)
-    anchor = await window_totals.read_anchor(conn)
-    hour = cutoff
-    if anchor.anchor is not None and anchor.hours is not None:
-        hour = min(cutoff, anchor.anchor - timedelta(hours=anchor.hours - 1))
+    summed = (await window_totals.read_anchor(conn)).first_hour
+    hour = cutoff if summed is None else min(cutoff, summed)
     return await retention_repository.delete_rollups_before(conn, hour, cutoff.date())

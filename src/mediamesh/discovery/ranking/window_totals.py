@@ -86,24 +86,23 @@ GROUP BY s.item_id ORDER BY s.item_id
 {_ADD}"""
 
 
-# Move by whole hours: $1..$2 entered, $3..$4 left (half-open), in item order.
+# Move by whole hours: $1..$2 entered, $3..$4 left (half-open), in item order (the bounds
+# add nothing: their columns default to 0).
 _MOVE = f"""
 INSERT INTO engagement_window_totals AS t (item_id, views, likes, completes)
 SELECT item_id, sum(views), sum(likes), sum(completes)
 FROM ({rollup_rows.moved_hours(add=1, subtract=3)}
 ) AS moved
 GROUP BY item_id ORDER BY item_id
-ON CONFLICT (item_id) DO UPDATE SET views = t.views + EXCLUDED.views,
-    likes = t.likes + EXCLUDED.likes, completes = t.completes + EXCLUDED.completes"""
+{_ADD}"""
 
-# Rebuild, the sums: the window ending at $5, mostly from the daily rollup
-# (windows.PopularWindow): whole days $1..$2, plus hours $3..$4, minus hours $6..$9.
+# Rebuild, the sums: the window mostly from the daily rollup (windows.PopularWindow): whole
+# days $1..$2, plus hours $3..$4, minus hours $5..$8.
 _REBUILD_SUMS = f"""
 INSERT INTO engagement_window_totals (item_id, views, likes, completes)
 SELECT item_id, sum(views), sum(likes), sum(completes)
-FROM ({rollup_rows.popular_window(days=1, add=3, subtract=6)}
+FROM ({rollup_rows.popular_window(days=1, add=3, subtract=5)}
 ) AS in_window
-WHERE $5::timestamptz IS NOT NULL
 GROUP BY item_id
 HAVING sum(views) <> 0 OR sum(likes) <> 0 OR sum(completes) <> 0
 """
@@ -132,6 +131,13 @@ class Anchor:
     trend_half_life: float | None = None
     trend_since: datetime | None = None
 
+    @property
+    def first_hour(self) -> datetime | None:
+        """The oldest hour the sums hold (None: not built)."""
+        if self.anchor is None or self.hours is None:
+            return None
+        return self.anchor - (self.hours - 1) * HOUR
+
 
 @dataclass(frozen=True)
 class Corrections:
@@ -152,7 +158,8 @@ def corrections(anchor: Anchor, hours: int, newest: datetime) -> Corrections | N
     length = timedelta(hours=hours)
     if abs(newest - anchor.anchor) >= min(length, MAX_LAG):
         return None
-    start, anchor_start = newest - length + HOUR, anchor.anchor - length + HOUR
+    start, anchor_start = newest - length + HOUR, anchor.first_hour
+    assert anchor_start is not None
     if newest >= anchor.anchor:  # hours after the anchor entered, the oldest ones left
         return Corrections(anchor.anchor + HOUR, newest + HOUR, anchor_start, start)
     # a clock behind the anchor's: its window still holds hours the anchor's dropped
@@ -240,7 +247,7 @@ async def _rebuild(conn: asyncpg.Connection, newest: datetime, windows: Windows)
     await conn.execute("DELETE FROM engagement_window_totals")
     window = popular_window(newest, windows.popular_days)
     (early, late) = window.subtract
-    await conn.execute(_REBUILD_SUMS, *window.days, *window.add, newest, *early, *late)
+    await conn.execute(_REBUILD_SUMS, *window.days, *window.add, *early, *late)
     await conn.execute(
         "UPDATE engagement_window_anchor SET anchor = $1, hours = $2, trend_reference = $1,"
         " trend_half_life = $3, trend_since = $4",
