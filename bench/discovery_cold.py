@@ -214,12 +214,17 @@ QUERIES = [
 ]
 
 
-async def time_lists(url: str, runs: int, with_naive: bool = True) -> list[dict[str, object]]:
+async def time_lists(
+    url: str, runs: int, with_naive: bool = True, pool: asyncpg.Pool | None = None
+) -> list[dict[str, object]]:
     """Each of the 10 lists computed by compute_list (first run, median of the next `runs`),
-    and, `with_naive`, by the naive query over the raw events; prints the table."""
+    and, `with_naive`, by the naive query over the raw events; prints the table. On `pool`
+    when given (left open), else on a pool of its own."""
     params = RankingParams.from_settings(Settings())
     now = datetime.now(UTC)
-    pool = await postgres.create_pool(url, min_size=1, max_size=2)
+    own = pool is None
+    if pool is None:
+        pool = await postgres.create_pool(url, min_size=1, max_size=2)
     found: list[dict[str, object]] = []
     naive_head = f"{'naive first/median':>22}{'speed-up':>10}" if with_naive else ""
     print(f"{'list':<34}{'rollups first/median':>22}{naive_head}")
@@ -248,7 +253,8 @@ async def time_lists(url: str, runs: int, with_naive: bool = True) -> list[dict[
                 print(line, flush=True)
                 found.append(row)
     finally:
-        await pool.close()
+        if own:
+            await pool.close()
     return found
 
 

@@ -14,16 +14,12 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from bench import discovery_cold, scale_search, stack
-from mediamesh.discovery.models import ListKind
-from mediamesh.discovery.ranking.compute import RankingParams, compute_list
-from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 
 COLD_LIST_TARGET_MS = 1_000
@@ -58,26 +54,27 @@ QUICK = (
 )
 
 
-def _backend_peak_mb(pid: int) -> float:
-    """The peak resident memory of one PostgreSQL backend (VmHWM: the shared buffers it
-    touched and its private memory, sorts and hash tables included)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 async def discovery(url: str, size: ScaleSize, runs: int, seed: int) -> dict[str, Any]:
     """Set up a database of `size` (dropped after), time the 10 cold lists, report disk."""
     started = time.perf_counter()
     steps = await discovery_cold.set_up(url, size.items, size.events, seed)
     setup_seconds = time.perf_counter() - started
     try:
-        lists = await discovery_cold.time_lists(url, runs, with_naive=False)
+        # on one connection: its backend's peak memory is what the lists took (the shared
+        # buffers it touched, its sorts and hash tables)
+        pool = await postgres.create_pool(url, min_size=1, max_size=1)
+        try:
+            pid = int(await pool.fetchval("SELECT pg_backend_pid()"))
+            lists = await discovery_cold.time_lists(url, runs, with_naive=False, pool=pool)
+            try:
+                memory = stack.process_memory_mb(pid)
+            except OSError:  # PostgreSQL on another machine
+                memory = 0.0
+        finally:
+            await pool.close()
         async with postgres.connect(url) as conn:
             tables = {r["relname"]: int(r["bytes"]) for r in await conn.fetch(_TABLES)}
             database = int(await conn.fetchval("SELECT pg_database_size(current_database())"))
-        memory = await _one_backend_memory(url)
     finally:
         await postgres.drop_database(url)
     medians = [float(r["median_ms"]) for r in lists]  # type: ignore[arg-type]
@@ -93,25 +90,6 @@ async def discovery(url: str, size: ScaleSize, runs: int, seed: int) -> dict[str
         "tables_bytes": {name: b for name, b in tables.items() if b > 1_000_000},
         "backend_peak_mb": memory,
     }
-
-
-async def _one_backend_memory(url: str) -> float:
-    """Compute every list once more on a single connection, then read that backend's peak
-    memory (0 when PostgreSQL runs on another machine)."""
-    params = RankingParams.from_settings(Settings())
-    pool = await postgres.create_pool(url, min_size=1, max_size=1)
-    try:
-        pid = int(await pool.fetchval("SELECT pg_backend_pid()"))
-        now = datetime.now(UTC)
-        for kind in ListKind:
-            for query in discovery_cold.QUERIES:
-                await compute_list(pool, kind, query, params, now)
-        try:
-            return _backend_peak_mb(pid)
-        except OSError:
-            return 0.0
-    finally:
-        await pool.close()
 
 
 async def run(

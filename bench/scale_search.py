@@ -117,7 +117,10 @@ async def measure(
         _say(_summary(results))
 
         results.update(await _disk(bench.database_url))
-        results["dynamodb_local_rss_mb"] = _rss_mb(bench.dynamodb.process.pid)
+        pid = bench.dynamodb.process.pid
+        results["dynamodb_local_rss_mb"] = {
+            "now": stack.process_memory_mb(pid, "VmRSS"), "peak": stack.process_memory_mb(pid)
+        }  # fmt: skip
     finally:
         await stack.close_stack(bench, keep_database=keep_database)
     phases["total"] = time.perf_counter() - started_all
@@ -144,15 +147,6 @@ async def _disk(url: str) -> dict[str, Any]:
         "tables_bytes": {row["relname"]: int(row["total"]) for row in tables},
         "indexes_bytes": {row["relname"]: int(row["indexes"]) for row in tables},
     }
-
-
-def _rss_mb(pid: int) -> dict[str, float]:
-    """A process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
-    status = dict(
-        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-    )
-    return {key: int(status[name].split()[0]) / 1024 for key, name in
-            (("now", "VmRSS"), ("peak", "VmHWM"))}  # fmt: skip
 
 
 def _summary(results: dict[str, Any]) -> str:

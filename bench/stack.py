@@ -109,9 +109,15 @@ class Server:
 
     def peak_rss_mb(self) -> float:
         """The process's peak resident set (VmHWM) so far, in MB."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        line = next(row for row in status.splitlines() if row.startswith("VmHWM:"))
-        return int(line.split()[1]) / 1024
+        return process_memory_mb(self.process.pid)
+
+
+def process_memory_mb(pid: int, field: str = "VmHWM") -> float:
+    """A process of this machine's resident memory in MB: at its peak so far (VmHWM), or now
+    (VmRSS)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    line = next(row for row in status.splitlines() if row.startswith(f"{field}:"))
+    return int(line.split()[1]) / 1024
 
 
 def server_command(service: str, port: int, workers: int = 1) -> list[str]:
