@@ -16,7 +16,6 @@ relaxed search, as `mediamesh load` does after a bulk load.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import statistics
 import tempfile
@@ -33,7 +32,7 @@ import tantivy
 from bench.dataset import SearchWorkload
 from bench.search_labels import QUERIES
 from bench.search_quality import GROUPS, group_of
-from bench.stack import BenchStack, Server, server_command, serving
+from bench.stack import BenchStack, server_command, serving
 from mediamesh.devstack.dynamodb_local import free_port
 from mediamesh.search.postgres import relaxed
 from mediamesh.search.semantic import repository as vectors
@@ -41,6 +40,7 @@ from mediamesh.search.semantic.embedding import embed_due, embed_passages, fill_
 from mediamesh.search.semantic.known_vectors import known_vectors
 from mediamesh.search.semantic.model import Vectors, embedder
 from mediamesh.search.semantic.text import document_text, text_hash
+from mediamesh.settings import Settings
 from mediamesh.storage import postgres
 from mediamesh.storage.postgres_maintenance import vacuum_analyze
 
@@ -311,12 +311,15 @@ def measure(
     started = time.perf_counter()
     with serving(server_command("search", port), port, env, log) as s:
         # the server loads its vector index before it answers, for up to 30 s; if that was
-        # not enough (millions of vectors), it goes on loading in the background: wait until
-        # it is done, else searches by meaning would miss documents while it is timed
+        # not enough (millions of vectors), it goes on loading in the background, and a large
+        # index's graph is built in the background too: wait until both are done, else
+        # searches by meaning would miss documents or scan every vector while timed
         results["vector_index_loaded_at_start"] = _VECTOR_INDEX_LATE not in log.read_text()
-        if not results["vector_index_loaded_at_start"]:
-            results["vector_index_wait_seconds"] = _wait_until_idle(s)
         results["server_start_seconds"] = time.perf_counter() - started
+        waited, gauges = _wait_for_vector_index(s.base_url)
+        results["vector_index_wait_seconds"] = waited
+        results["vector_index_vectors"] = gauges.get("index", 0.0)
+        results["vector_graph_vectors"] = gauges.get("graph", 0.0)
         with httpx.Client(base_url=s.base_url, timeout=30) as client:
             by_meaning: set[str] = set()
             ours = _api_search(client, sources, by_meaning)
@@ -352,24 +355,32 @@ def measure(
     return results
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+_VECTOR_GAUGE = re.compile(r"^mediamesh_search_vector_(index|graph)_vectors (\S+)$", re.MULTILINE)
 
 
-def _wait_until_idle(server: Server, quiet: float = 3.0, limit: float = 900.0) -> float:
-    """Wait until the server has used under 5 % of a core for `quiet` seconds in a row (its
-    vector index loaded: decoding the rows is what it does until then); seconds waited."""
+def _wait_for_vector_index(
+    base_url: str, steady: int = 4, limit: float = 1800.0
+) -> tuple[float, dict[str, float]]:
+    """Wait until the server's vector index has stopped growing (the same size `steady`
+    times in a row, 0.5 s apart: every stored vector read) and, when it is large enough to
+    have a graph, the graph holds every vector too (search/semantic/index.py); returns the
+    seconds waited and the last gauges."""
+    threshold = Settings().search_vector_graph_min_vectors
     started = time.monotonic()
-    calm = 0.0
-    used = _cpu_seconds(server.process.pid)
-    while calm < quiet and time.monotonic() - started < limit:
-        time.sleep(0.5)
-        now = _cpu_seconds(server.process.pid)
-        calm = calm + 0.5 if now - used < 0.025 else 0.0
-        used = now
-    return time.monotonic() - started
+    gauges: dict[str, float] = {}
+    sizes: list[float] = []
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        while time.monotonic() - started < limit:
+            text = client.get("/metrics").text
+            gauges = {kind: float(value) for kind, value in _VECTOR_GAUGE.findall(text)}
+            held = gauges.get("index", 0.0)
+            sizes.append(held)
+            loaded = held > 0 and sizes[-steady:] == [held] * steady
+            graphed = threshold <= 0 or held < threshold or gauges.get("graph") == held
+            if loaded and graphed:
+                break
+            time.sleep(0.5)
+    return time.monotonic() - started, gauges
 
 
 class IlikeEngine:

@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     # nearest may not pass them), and the cosine below which a document is not a match
     search_semantic_candidates: Annotated[int, Field(ge=1, le=10_000)] = 100
     search_semantic_min_similarity: Annotated[float, Field(ge=-1, le=1)] = 0.3
+    # from how many vectors (passages included) each process builds an HNSW graph of its
+    # vector index and searches it instead of scanning every vector (docs/SEARCH.md, "Which
+    # index, measured"); 0 turns it off
+    search_vector_graph_min_vectors: Annotated[int, Field(ge=0)] = 150_000
     # DynamoDB query path: read budget per request (docs/SEARCH_INDEXING.md, "Read budget")
     search_dynamodb_page_size: Annotated[int, Field(ge=1, le=1000)] = 250
     search_dynamodb_max_pages: Annotated[int, Field(ge=1, le=16)] = 4

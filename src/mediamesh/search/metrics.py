@@ -1,6 +1,7 @@
 """The search service's metrics: the outbox (backlog, oldest pending write, as last sampled in
-the background; deliveries), the embedding backlog (sampled likewise) and what the DynamoDB
-query path reads (consumed capacity per operation)."""
+the background; deliveries), the embedding backlog (sampled likewise), the size of the
+process's vector index and graph, and what the DynamoDB query path reads (consumed capacity
+per operation)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,23 @@ def register(metrics: Metrics, runtime: SearchRuntime) -> None:
                     "find them).",
                     backlog.latest,
                 )
+            ]
+        )
+    if (meaning := runtime.stores.meaning) is not None:
+        index = meaning.index
+        metrics.register_collector(
+            lambda: [
+                _gauge(
+                    "mediamesh_search_vector_index_vectors",
+                    "Vectors (whole texts and passages) in this process's vector index.",
+                    index.rows,
+                ),
+                _gauge(
+                    "mediamesh_search_vector_graph_vectors",
+                    "Of those, the vectors in its HNSW graph (0: none; searches use the graph "
+                    "once it holds nearly all).",
+                    index.graph_rows,
+                ),
             ]
         )
     relay, sampler = runtime.relay, runtime.outbox_stats

@@ -20,7 +20,7 @@ from mediamesh.search.indexing.outbox import OutboxRelay, RelayPolicy
 from mediamesh.search.indexing.outbox_stats import OutboxStatsSampler, outbox_stats_sampler
 from mediamesh.search.semantic import repository as semantic_repository
 from mediamesh.search.semantic.backlog import BacklogSampler, backlog_sampler
-from mediamesh.search.semantic.index import keep_fresh
+from mediamesh.search.semantic.index import keep_fresh, keep_graph
 from mediamesh.search.semantic.model import Vectors, embedder
 from mediamesh.search.semantic.worker import EmbeddingWorker, WorkerPolicy
 from mediamesh.search.stores import SearchStores
@@ -156,7 +156,12 @@ async def _vector_index(stores: SearchStores) -> AsyncIterator[None]:
     except Exception as exc:  # PostgreSQL down at start, a slow load: serve, keep trying
         log.warning("search by meaning not ready at start-up (%r); loading in the background", exc)
     every = stores.settings.search_embedding_poll_seconds
-    async with _background({"search-vector-index": keep_fresh(meaning.index, read, every)}):
+    async with _background(
+        {
+            "search-vector-index": keep_fresh(meaning.index, read, every),
+            "search-vector-graph": keep_graph(meaning.index, every),
+        }
+    ):
         yield
 
 

@@ -4,6 +4,7 @@ still hold for every result; a named film's answer stays the strict one."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -57,15 +58,26 @@ async def _ready(client: httpx.AsyncClient, pool: Any) -> None:
 
 
 @asynccontextmanager
-async def _searching(stack: Stack, unique: str) -> AsyncIterator[httpx.AsyncClient]:
+async def _searching(
+    stack: Stack, unique: str, **overrides: Any
+) -> AsyncIterator[httpx.AsyncClient]:
     """The search API on a database of the test's own holding CORPUS, every vector in its
     index."""
     async with own_pool(stack, unique) as (url, pool):
         await index(pool, CORPUS)
-        settings = stack.settings(database_url=url, dynamodb_enabled=False)
+        settings = stack.settings(database_url=url, dynamodb_enabled=False, **overrides)
         async with api_client(settings, "search") as client:
             await _ready(client, pool)
             yield client
+
+
+_VECTOR_GAUGE = re.compile(r"^mediamesh_search_vector_(index|graph)_vectors (\S+)$", re.MULTILINE)
+
+
+async def _vector_gauges(client: httpx.AsyncClient) -> dict[str, float]:
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    return {kind: float(value) for kind, value in _VECTOR_GAUGE.findall(response.text)}
 
 
 async def _none_due(pool: Any) -> bool:
@@ -116,3 +128,26 @@ async def test_an_or_that_finds_too_little_is_relaxed_too(stack: Stack, unique: 
         first = body["items"][0]
         assert first["contentId"] == WHALE
         assert "meaning" in first["matchedBy"]
+
+
+async def test_a_graph_of_the_vectors_finds_what_the_scan_finds(stack: Stack, unique: str) -> None:
+    # a graph from the first vector on (in production: from 150,000)
+    async with _searching(stack, unique, search_vector_graph_min_vectors=1) as client:
+
+        async def graph_holds_every_vector() -> bool:
+            gauges = await _vector_gauges(client)
+            return gauges["graph"] == gauges["index"] > 0
+
+        await wait_for(graph_holds_every_vector, "the graph holding every vector")
+        described = await search(client, q=DESCRIBED)
+        assert described["items"][0]["contentId"] == WHALE
+        assert not {"bakers", "hacker"} & set(ids(described))
+        passage = await search(client, q="little girl hides a pet bird she rescued")
+        assert passage["items"][0]["contentId"] == VOYAGE
+        assert passage["items"][0]["matchedBy"] == ["meaning"]
+
+
+async def test_without_a_graph_the_gauge_says_so(stack: Stack, unique: str) -> None:
+    async with _searching(stack, unique) as client:  # 6 documents: far below 150,000 vectors
+        gauges = await _vector_gauges(client)
+        assert gauges["index"] >= len(CORPUS) and gauges["graph"] == 0

@@ -1,11 +1,13 @@
 """The in-process vector index: exact order by the blend of a document's whole-text and best
-passage cosines, replacement, growth and paged refresh. Pure (the reader is a stand-in of
-our own interface over a list)."""
+passage cosines, replacement, growth and paged refresh; its HNSW graph path answers as the
+scan does. Pure (the reader is a stand-in of our own interface over a list)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from mediamesh.search.semantic import index as index_module
 from mediamesh.search.semantic.index import REFRESH_PAGE, WHOLE_WEIGHT, VectorIndex
 from mediamesh.search.semantic.model import DIMENSIONS
 
@@ -105,3 +107,95 @@ def test_every_document_is_scored_by_its_own_text_and_best_passage() -> None:
         cosines = embedding @ query
         expected = WHOLE_WEIGHT * cosines[0] + (1 - WHOLE_WEIGHT) * cosines.max()
         assert abs(found[cid] - expected) < 0.01, cid
+
+
+def _corpus(documents: int, seed: int) -> tuple[list[str], list[np.ndarray]]:
+    """Documents of 1 to 4 random unit vectors each."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 5, size=documents)
+    vectors = rng.standard_normal((int(sizes.sum()), DIMENSIONS)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ends = np.cumsum(sizes)
+    embeddings = np.split(vectors, ends[:-1])
+    return [f"d{d}" for d in range(documents)], embeddings
+
+
+def _near(vector: np.ndarray, seed: int) -> np.ndarray:
+    """`vector` moved a little (cosine ~0.95): a query for the document that holds it."""
+    noise = np.random.default_rng(seed).standard_normal(DIMENSIONS).astype(np.float32)
+    moved = vector + 0.33 * noise / np.linalg.norm(noise)
+    return moved / np.linalg.norm(moved)
+
+
+async def _grow(index: VectorIndex) -> None:
+    while await index.grow_graph():
+        pass
+
+
+async def test_the_graph_answers_as_the_scan_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "GRAPH_THREADS", 1)  # one thread: the same graph each run
+    ids, embeddings = _corpus(3000, seed=21)
+    scanned, graphed = VectorIndex(), VectorIndex(graph_min_rows=1)
+    for index in (scanned, graphed):
+        index.apply(ids, embeddings, seq=1)
+    assert not graphed.by_graph  # built in the background, not on apply
+    await _grow(graphed)
+    assert graphed.by_graph and graphed.graph_rows == graphed.rows == scanned.rows
+    assert not scanned.by_graph and scanned.graph_rows == 0
+
+    rng = np.random.default_rng(5)
+    for d in rng.choice(len(ids), size=40, replace=False).tolist():
+        # a passage or a whole text, moved a little: its document is by far the nearest
+        target = embeddings[d][int(rng.integers(len(embeddings[d])))]
+        query = _near(target, seed=d)
+        by_scan = scanned.nearest(query, k=10, floor=-1.0)
+        by_graph = graphed.nearest(query, k=10, floor=-1.0)
+        assert by_graph[0].content_id == by_scan[0].content_id == ids[d]
+        # the graph's candidates are scored exactly: the same blend of the same codes
+        assert abs(by_graph[0].similarity - by_scan[0].similarity) < 0.01
+
+
+async def test_the_graph_path_sees_rows_not_in_the_graph_yet_and_overwritten_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(index_module, "GRAPH_THREADS", 1)
+    ids, embeddings = _corpus(500, seed=22)
+    index = VectorIndex(graph_min_rows=1)
+    index.apply(ids, embeddings, seq=1)
+    await _grow(index)
+    built = index.graph_rows
+
+    # a new document, not in the graph yet: scored as part of the tail
+    fresh = _unit(777)
+    index.apply(["fresh"], [_one(fresh)], seq=2)
+    assert index.by_graph and index.graph_rows == built
+    assert index.nearest(_near(fresh, 1), k=3, floor=-1.0)[0].content_id == "fresh"
+
+    # d7 re-embedded with as many vectors: overwritten in place, in the graph only after a step
+    moved = np.stack([_unit(800 + j) for j in range(len(embeddings[7]))])
+    index.apply(["d7"], [moved], seq=3)
+    await _grow(index)
+    assert index.graph_rows == index.rows
+    found = index.nearest(_near(moved[0], 2), k=3, floor=-1.0)
+    assert found[0].content_id == "d7"
+    # its old vectors no longer find it
+    old = index.nearest(_near(embeddings[7][0], 3), k=600, floor=-1.0)
+    assert {n.content_id: n.similarity for n in old}.get("d7", -1.0) < 0.5
+
+    # d9 re-embedded with more vectors: a new block; the old one never comes back
+    index.apply(
+        ["d9"], [np.stack([_unit(901), _unit(902), _unit(903), _unit(904), _unit(905)])], seq=4
+    )
+    found = index.nearest(_near(embeddings[9][0], 4), k=20, floor=-1.0)
+    assert "d9" not in {n.content_id for n in found[:1]}
+    assert index.nearest(_near(_unit(903), 5), k=1, floor=-1.0)[0].content_id == "d9"
+
+
+async def test_no_graph_below_its_size_or_when_turned_off() -> None:
+    ids, embeddings = _corpus(50, seed=23)
+    small, off = VectorIndex(graph_min_rows=10_000), VectorIndex(graph_min_rows=0)
+    for index in (small, off):
+        index.apply(ids, embeddings, seq=1)
+        assert not await index.grow_graph()
+        assert index.graph_rows == 0 and not index.by_graph
+        assert index.nearest(_near(embeddings[3][0], 1), k=1, floor=-1.0)[0].content_id == "d3"

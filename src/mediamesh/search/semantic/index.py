@@ -1,13 +1,19 @@
 """The in-process vector index: every document embedding of PostgreSQL's search_embeddings
-(the whole text's vector and its passages'), held as int8 codes (scan.py) and searched
-exhaustively (brute force), kept fresh by reading the rows written since the last read (their
-`seq`).
+(the whole text's vector and its passages'), held as int8 codes (scan.py), kept fresh by
+reading the rows written since the last read (their `seq`).
 
-Why brute force: one pass over the 36k sample's 88k vectors takes ~2 ms here and misses
-nothing (int8 cosines are within ~0.003 of float32's); it needs no build step at start-up
-(an HNSW graph of the same vectors takes seconds to build per process) and a new vector is
-searchable as soon as it is read. It grows linearly: ~9 ms and ~90 MB at 100k documents,
-too slow and too large at millions, where the production path is an engine that indexes
+A query's nearest documents come from one of two paths, with the same scores:
+- **a scan** of every vector (brute force): ~2 ms for the 36k sample's 88k vectors, misses
+  nothing (int8 cosines are within ~0.003 of float32's), needs no build step, and a new
+  vector is searchable as soon as it is read. It grows linearly: ~7 ms at 240k vectors (100k
+  documents), ~150 ms at 2.5M (1M documents);
+- **an HNSW graph** (graph.py) once the index holds `graph_min_rows` vectors: it proposes
+  the rows nearest to the query, and their documents are scored exactly from the codes (the
+  whole text and every passage), the same blend as the scan. Each process builds it in the
+  background from its own codes; until it holds all but GRAPH_TAIL_ROWS of them, the scan
+  answers, and the rows it does not hold yet are scored with the graph's proposals.
+
+For a fleet and millions of documents the production path is an engine that indexes the
 vectors itself (docs/SEARCH.md, "Vectors at scale": pgvector's HNSW on RDS/Aurora,
 OpenSearch k-NN).
 
@@ -18,13 +24,17 @@ a candidate slot.
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from mediamesh.resilience.periodic import repeat
-from mediamesh.search.semantic import scan
+from mediamesh.search.semantic import scan, vector_file
+from mediamesh.search.semantic.graph import VectorGraph
 from mediamesh.search.semantic.model import DIMENSIONS
 
 # Reads embeddings written after a seq: (ids, each one's (n, DIMENSIONS) float32 unit rows,
@@ -41,6 +51,16 @@ GROWTH = 1.25
 # detail a person remembers; the whole text keeps a film that is all about the query ahead
 # of one that mentions it in passing.
 WHOLE_WEIGHT = 0.3
+# The graph path: rows proposed per document asked for (a document's passages are often
+# near each other), at most GRAPH_MAX_ROWS (a filtered query asks for 5,000 documents); the
+# graph answers once at most GRAPH_TAIL_ROWS rows are not in it yet (each scored exactly);
+# it grows by GRAPH_CHUNK rows per step (what one step holds its lock for: ~1 s at most)
+# on GRAPH_THREADS threads.
+GRAPH_ROWS_PER_DOCUMENT = 3
+GRAPH_MAX_ROWS = 6_000
+GRAPH_TAIL_ROWS = 8_192
+GRAPH_CHUNK = 8_192
+GRAPH_THREADS = min(2, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -56,7 +76,12 @@ class VectorIndex:
     (growth, new blocks) or overwrites row by row (a torn row only moves one score a
     little)."""
 
-    def __init__(self) -> None:
+    def __init__(self, graph_min_rows: int = 0) -> None:
+        """`graph_min_rows`: from how many vectors a graph is built and searched (0: never,
+        always a scan)."""
+        self._graph_min_rows = graph_min_rows
+        self._graph: VectorGraph | None = None
+        self._overwritten: list[np.ndarray] = []  # rows overwritten since the graph took them
         # each vector as int8 codes (shifted to uint8) and a scale: scan.py
         self._codes = np.zeros((0, DIMENSIONS), dtype=np.uint8)
         self._scales = np.zeros(0, dtype=np.float32)
@@ -78,6 +103,23 @@ class VectorIndex:
         """Vectors scanned by a search (passages and replaced blocks included)."""
         return self._rows
 
+    @property
+    def graph_rows(self) -> int:
+        """Vectors in the graph (0: none built)."""
+        return 0 if self._graph is None else self._graph.rows
+
+    @property
+    def by_graph(self) -> bool:
+        """Whether a search takes the graph path (cheap: a few milliseconds at any size)."""
+        return self._answering_graph(self._rows) is not None
+
+    def _answering_graph(self, rows: int) -> VectorGraph | None:
+        """The graph, if it holds all but at most GRAPH_TAIL_ROWS of the index's `rows`."""
+        graph = self._graph
+        if graph is None or graph.rows == 0 or rows - graph.rows > GRAPH_TAIL_ROWS:
+            return None
+        return graph
+
     def apply(self, ids: list[str], embeddings: Sequence[np.ndarray], seq: int) -> None:
         """Insert or replace the embeddings of `ids` (read up to `seq`). An embedding of as
         many vectors as the one it replaces is overwritten in place; otherwise the old block
@@ -90,6 +132,8 @@ class VectorIndex:
                 end = self._end(block)
                 if end - start == len(embedding):
                     self._codes[start:end], self._scales[start:end] = scan.quantise(embedding)
+                    if self._graph is not None:
+                        self._overwritten.append(np.arange(start, end, dtype=np.int64))
                     continue
                 self._owners[block] = None
                 self._replaced[block] = True
@@ -124,8 +168,8 @@ class VectorIndex:
 
     def nearest(self, query: np.ndarray, k: int, floor: float) -> list[Neighbour]:
         """The `k` documents most similar to `query` whose similarity is at least `floor`,
-        best first. CPU-bound: ~2 ms for the 36k sample's 88k vectors here (probe.INLINE_ROWS
-        says where it runs)."""
+        best first. CPU-bound: a scan takes ~2 ms for the 36k sample's 88k vectors here, the
+        graph ~1-3 ms at any size (probe.py says where it runs)."""
         # read in this order, each once: an update on the loop meanwhile (this may run in a
         # thread) sets the rows before the blocks' starts, and grows the arrays before both
         starts, owners, replaced = self._starts, self._owners, self._replaced
@@ -134,14 +178,18 @@ class VectorIndex:
         starts = starts[starts < rows]
         if not len(starts) or k <= 0:
             return []
-        cosines = scan.scanner().cosines(codes[:rows], scales[:rows], query)
-        whole = cosines[starts]
-        best = whole.copy()
-        for blocks, passage_rows in self._passage_layout(starts, rows):
-            best[blocks] = np.maximum(best[blocks], cosines[passage_rows])
-        scores = WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * best
+        graph = self._answering_graph(rows)
+        if graph is not None:
+            scores, blocks = self._by_graph(graph, query, k, starts, rows, codes, scales)
+        else:
+            scores, blocks = self._by_scan(query, starts, rows, codes, scales)
+        if not len(scores):
+            return []
         if len(self._blocks) < len(owners):  # replaced blocks never come back
-            scores[replaced[: len(scores)]] = -np.inf
+            gone = np.zeros(len(blocks), dtype=bool)
+            held = blocks < len(replaced)  # (a block appended since `replaced` was read: live)
+            gone[held] = replaced[blocks[held]]
+            scores[gone] = -np.inf
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -149,9 +197,59 @@ class VectorIndex:
         # plain Python numbers in one go: a thousand numpy scalars one by one cost a millisecond
         return [
             Neighbour(owner, similarity)
-            for i, similarity in zip(top.tolist(), scores[top].tolist(), strict=True)
+            for i, similarity in zip(blocks[top].tolist(), scores[top].tolist(), strict=True)
             if (owner := owners[i]) is not None
         ]
+
+    def _by_scan(
+        self,
+        query: np.ndarray,
+        starts: npt.NDArray[np.int64],
+        rows: int,
+        codes: scan.Codes,
+        scales: npt.NDArray[np.float32],
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """Every block's similarity (and the blocks: all of them), from a scan of every row."""
+        cosines = scan.scanner().cosines(codes[:rows], scales[:rows], query)
+        whole = cosines[starts]
+        best = whole.copy()
+        for blocks, passage_rows in self._passage_layout(starts, rows):
+            best[blocks] = np.maximum(best[blocks], cosines[passage_rows])
+        scores = WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * best
+        return scores, np.arange(len(starts), dtype=np.int64)
+
+    @staticmethod
+    def _by_graph(
+        graph: VectorGraph,
+        query: np.ndarray,
+        k: int,
+        starts: npt.NDArray[np.int64],
+        rows: int,
+        codes: scan.Codes,
+        scales: npt.NDArray[np.float32],
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """The similarity of the blocks of the rows the graph proposes and of the rows not in
+        it yet, each block scored exactly from all of its rows."""
+        [query_codes], _ = vector_file.int8_rows(query[np.newaxis, :])
+        wanted = min(graph.rows, k * GRAPH_ROWS_PER_DOCUMENT, GRAPH_MAX_ROWS)
+        proposed = graph.nearest_rows(query_codes, wanted)
+        proposed = proposed[proposed < rows]
+        tail = np.arange(min(graph.rows, rows), rows, dtype=np.int64)
+        candidates = np.concatenate([proposed, tail])
+        blocks = np.unique(np.searchsorted(starts, candidates, side="right") - 1)
+        firsts = starts[blocks]
+        ends = np.append(starts, rows)[blocks + 1]
+        lengths = ends - firsts
+        offsets = np.zeros(len(blocks), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=offsets[1:])
+        # the rows of every candidate block, block after block
+        gathered = np.repeat(firsts - offsets, lengths) + np.arange(int(lengths.sum()))
+        signed = codes[gathered].astype(np.float32) - np.float32(scan.SHIFT)
+        cosines = (signed @ query.astype(np.float32)) * scales[gathered]
+        whole = cosines[offsets]
+        best = np.maximum.reduceat(cosines, offsets)
+        scores = WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * best
+        return scores.astype(np.float32, copy=False), blocks
 
     def _passage_layout(self, starts: np.ndarray, rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each j ≥ 1: the blocks with more than j vectors, and the row of their j-th
@@ -181,6 +279,41 @@ class VectorIndex:
             applied += len(ids)
             if len(ids) < REFRESH_PAGE:
                 return applied
+
+    async def grow_graph(self) -> bool:
+        """One step of the graph's upkeep: build it once the index is large enough, add the
+        rows it does not hold yet (a chunk at a time, in a worker thread), re-add the rows
+        overwritten since. Returns whether there was anything to do."""
+        if self._graph_min_rows <= 0 or (self._graph is None and self._rows < self._graph_min_rows):
+            return False
+        if self._graph is None:
+            self._graph = VectorGraph()
+        graph = self._graph
+        pending = self._rows - graph.rows
+        if pending > 0:
+            # a copy, taken on the loop: an update may grow or overwrite the arrays meanwhile
+            chunk = signed_codes(self._codes[graph.rows : graph.rows + min(pending, GRAPH_CHUNK)])
+            await asyncio.to_thread(graph.extend, chunk, GRAPH_THREADS)
+        overwritten, self._overwritten = self._overwritten, []
+        if overwritten:
+            changed = np.unique(np.concatenate(overwritten))
+            changed = changed[changed < graph.rows]  # later rows are added with their new codes
+            if len(changed):
+                await asyncio.to_thread(graph.replace, changed, signed_codes(self._codes[changed]))
+        return pending > 0 or bool(overwritten)
+
+
+def signed_codes(codes: scan.Codes) -> npt.NDArray[np.int8]:
+    """Shifted uint8 codes (scan.py) as the int8 codes they stand for: c + 128 -> c."""
+    return (codes ^ np.uint8(scan.SHIFT)).view(np.int8)
+
+
+async def keep_graph(index: VectorIndex, every: float) -> None:
+    """Build and extend `index`'s graph (when it is large enough) until cancelled: step after
+    step while there is work, then every `every` seconds."""
+    while True:
+        if not await index.grow_graph():
+            await asyncio.sleep(every)
 
 
 async def keep_fresh(index: VectorIndex, read: VectorReader, every: float) -> None:

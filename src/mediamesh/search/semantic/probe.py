@@ -22,8 +22,9 @@ CACHED_QUERIES = 4_096
 # the interpreter's switch interval (5 ms). Over HTTP, sequential (bench/search_quality.py
 # --http, three runs each, back to back, one vector per document then): named p95 18.4-18.8
 # ms in a thread, 15.9-18.9 on the loop; described 22.6-26.7 against 21.2-24.3. A larger
-# index (~9.5 ms at 100k documents) would hold the loop too long: a thread then. A query's
-# first run embeds it in a thread (the model: 5-9 ms) and scans there too.
+# index (~9.5 ms at 100k documents) would hold the loop too long: a thread then, unless its
+# graph answers (1-3 ms at any size, index.py). A query's first run embeds it in a thread
+# (the model: 5-9 ms) and searches there too.
 INLINE_ROWS = 100_000
 
 Embed = Callable[[str], np.ndarray]
@@ -44,11 +45,11 @@ class QueryMeaning:
 
     async def nearest(self, text: str, k: int, floor: float) -> list[Neighbour]:
         """The `k` documents nearest to `text` with a cosine of at least `floor`. A query
-        seen before is scanned on the event loop while the index holds at most INLINE_ROWS
-        vectors; otherwise the model and the scan run in a worker thread (the loop keeps
+        seen before is searched on the event loop while the index holds at most INLINE_ROWS
+        vectors or its graph answers; otherwise the model and the scan run in a worker thread (the loop keeps
         serving)."""
         vector = self._remembered(text)
-        if vector is not None and self.index.rows <= INLINE_ROWS:
+        if vector is not None and (self.index.rows <= INLINE_ROWS or self.index.by_graph):
             return self.index.nearest(vector, k, floor)
         return await asyncio.to_thread(self._nearest, text, k, floor)
 
@@ -79,4 +80,5 @@ def for_settings(settings: Settings) -> QueryMeaning | None:
     SEARCH_SEMANTIC_ENABLED=false. The search runtime fills the index and keeps it fresh."""
     if not settings.search_semantic_enabled:
         return None
-    return QueryMeaning(VectorIndex(), lambda text: embedder().embed_query(text))
+    index = VectorIndex(settings.search_vector_graph_min_vectors)
+    return QueryMeaning(index, lambda text: embedder().embed_query(text))
