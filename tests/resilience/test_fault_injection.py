@@ -94,7 +94,8 @@ async def test_one_dependency_cut_off_under_load(live: Live, case: Case, tmp_pat
     report.RESULTS.append(figures)
 
     # reads: none failed (nor hung past the load generator's timeout), in any phase
-    assert report.failed_reads(records) == []
+    failed = report.failed_reads(records)
+    assert failed == [], f"fault {fault_start:.1f}-{fault_end:.1f}: {json.dumps(failed)}"
     # the breakers closed by themselves once the dependency was back
     assert run.recovered_at is not None, await live.ready()
     # writes: every acknowledged one is in PostgreSQL; no catalog write half-written

@@ -104,8 +104,9 @@ async def search(
         # behind the tier's breaker: while open, DynamoDBUnavailable at once. The read has
         # its own timeout inside; the budget also holds the PostgreSQL check of its matches,
         # which gives up after its own (a slow PostgreSQL must not count against DynamoDB)
-        settings = stores.settings
-        budget = settings.search_dynamodb_timeout_seconds + settings.search_postgres_timeout_seconds
+        budget = (
+            dynamodb_search.read_timeout(stores) + stores.settings.search_postgres_timeout_seconds
+        )
         breaker = stores.breakers.dynamodb_search
         return await dynamodb_read(breaker, budget, lambda: dynamodb(stores, q, now))
 

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from mediamesh.errors import DynamoDBUnavailable, InvalidInput
+from mediamesh.resilience.breaker import State
 from mediamesh.search import words
 from mediamesh.search.dynamodb import cursor as dynamodb_cursor
 from mediamesh.search.dynamodb import ranking as dynamodb_ranking
@@ -77,7 +78,7 @@ async def search_with_report(
         return SearchResult(query.q, [], 0, {name: {} for name in FACETS}, None, "dynamodb"), None
     spec = stores.index
     plan = build_plan(spec, query, query_words, now)
-    timeout = settings.search_dynamodb_timeout_seconds
+    timeout = read_timeout(stores)
     try:
         async with asyncio.timeout(timeout):
             report = await read_bounded(
@@ -118,6 +119,18 @@ async def search_with_report(
         ),
         report,
     )
+
+
+def read_timeout(stores: SearchStores) -> float:
+    """How long the DynamoDB read may take: SEARCH_DYNAMODB_TIMEOUT_SECONDS, plus
+    SEARCH_POSTGRES_TIMEOUT_SECONDS while PostgreSQL's read breaker is not closed. Then this
+    read is the only answer there is (PostgreSQL refuses at once), and a slow answer is
+    better than a 503: the time PostgreSQL would have had goes to DynamoDB."""
+    settings = stores.settings
+    timeout = settings.search_dynamodb_timeout_seconds
+    if stores.breakers.postgres_reads.state is not State.CLOSED:
+        timeout += settings.search_postgres_timeout_seconds
+    return timeout
 
 
 def _still_matches(

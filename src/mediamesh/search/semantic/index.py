@@ -54,12 +54,13 @@ WHOLE_WEIGHT = 0.3
 # The graph path: rows proposed per document asked for (a document's passages are often
 # near each other), at most GRAPH_MAX_ROWS (a filtered query asks for 5,000 documents); the
 # graph answers once at most GRAPH_TAIL_ROWS rows are not in it yet (each scored exactly);
-# it grows by GRAPH_CHUNK rows per step (what one step holds its lock for: ~1 s at most)
-# on GRAPH_THREADS threads.
+# it grows by GRAPH_CHUNK rows per step on GRAPH_THREADS threads (~0.7 s here), and by
+# GRAPH_ANSWERING_CHUNK once searches use it (a step holds the lock a search waits for).
 GRAPH_ROWS_PER_DOCUMENT = 3
 GRAPH_MAX_ROWS = 6_000
 GRAPH_TAIL_ROWS = 8_192
 GRAPH_CHUNK = 8_192
+GRAPH_ANSWERING_CHUNK = 512
 GRAPH_THREADS = min(2, os.cpu_count() or 1)
 
 
@@ -281,26 +282,35 @@ class VectorIndex:
                 return applied
 
     async def grow_graph(self) -> bool:
-        """One step of the graph's upkeep: build it once the index is large enough, add the
-        rows it does not hold yet (a chunk at a time, in a worker thread), re-add the rows
-        overwritten since. Returns whether there was anything to do."""
+        """One step of the graph's upkeep, in worker threads: build it once the index is large
+        enough, add a chunk of the rows it does not hold yet, re-add a chunk of the rows
+        overwritten since (a document re-embedded with as many vectors; a new model re-embeds
+        them all). Returns whether there was anything to do."""
         if self._graph_min_rows <= 0 or (self._graph is None and self._rows < self._graph_min_rows):
             return False
         if self._graph is None:
             self._graph = VectorGraph()
         graph = self._graph
-        pending = self._rows - graph.rows
-        if pending > 0:
+        size = GRAPH_ANSWERING_CHUNK if self.by_graph else GRAPH_CHUNK
+        added = min(self._rows - graph.rows, size)
+        if added > 0:
             # a copy, taken on the loop: an update may grow or overwrite the arrays meanwhile
-            chunk = signed_codes(self._codes[graph.rows : graph.rows + min(pending, GRAPH_CHUNK)])
+            chunk = signed_codes(self._codes[graph.rows : graph.rows + added])
             await asyncio.to_thread(graph.extend, chunk, GRAPH_THREADS)
-        overwritten, self._overwritten = self._overwritten, []
-        if overwritten:
-            changed = np.unique(np.concatenate(overwritten))
-            changed = changed[changed < graph.rows]  # later rows are added with their new codes
-            if len(changed):
-                await asyncio.to_thread(graph.replace, changed, signed_codes(self._codes[changed]))
-        return pending > 0 or bool(overwritten)
+        changed = self._take_overwritten(size, below=graph.rows)
+        if len(changed):
+            await asyncio.to_thread(graph.replace, changed, signed_codes(self._codes[changed]))
+        return added > 0 or len(changed) > 0
+
+    def _take_overwritten(self, size: int, below: int) -> npt.NDArray[np.int64]:
+        """Up to `size` of the rows overwritten since the graph took them, of those it holds
+        (`below`: the others will be added with their new codes)."""
+        if not self._overwritten:
+            return np.zeros(0, dtype=np.int64)
+        rows = np.unique(np.concatenate(self._overwritten))
+        rows = rows[rows < below]
+        self._overwritten = [rows[size:]] if len(rows) > size else []
+        return rows[:size]
 
 
 def signed_codes(codes: scan.Codes) -> npt.NDArray[np.int8]:
