@@ -5,6 +5,7 @@ the disk and memory the size took.
 
     .venv/bin/python -m bench.scale_search --documents 100000 --queries-per-kind 20
     .venv/bin/python -m bench.scale_search --documents 1000000 --keep   # keep the database
+    .venv/bin/python -m bench.scale_search --database-url URL   # time a kept database again
 
 On a stack of its own (bench/stack.py: a database, a DynamoDB Local, a Redis prefix), like
 (3) and (4) of bench/run.py, at any size:
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import sys
 import time
@@ -37,6 +39,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import dataset, search_engines, seed, stack, throughput
+from mediamesh.devstack import dynamodb_local
 from mediamesh.storage import postgres
 
 SEED_EVENTS = 100_000  # the lists are not measured here: few events
@@ -136,6 +139,34 @@ async def measure(
     return results
 
 
+async def remeasure(url: str, queries_per_kind: int, out: Path) -> dict[str, Any]:
+    """Step 4 (and the sizes) again on a database kept by `--keep`: after a change to the
+    query path, without building the corpus again. Its DynamoDB Local is a new, empty one,
+    so the server runs without DynamoDB (every search on PostgreSQL, as in a run whose
+    DynamoDB Local was too busy to answer at start)."""
+    films = dataset.sample_films()
+    server = dynamodb_local.start(dynamodb_local.free_port(), log_file=out / "dynamodb.log")
+    bench = stack.BenchStack(f"{os.getpid()}_again", server, url)
+    try:
+        rows = await search_engines.corpus(bench)
+        workload = dataset.search_workload(films, WORKLOAD_SEED, queries_per_kind)
+        results = await asyncio.to_thread(
+            search_engines.measure,
+            bench,
+            out,
+            rows,
+            workload,
+            bm25=False,
+            ilike=False,
+            server_env={"dynamodb_enabled": "false"},
+        )
+        results.update(await _disk(url))
+    finally:
+        server.stop()
+    _say(_summary(results))
+    return {**results, "database_url": url, "remeasured": True}
+
+
 async def _disk(url: str) -> dict[str, Any]:
     """The database's size on disk, and each search_* table's (its indexes and TOAST
     included; `indexes_bytes`: the indexes alone)."""
@@ -170,15 +201,19 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the database (drop it by hand after)"
     )
+    parser.add_argument("--database-url", help="time a database kept by --keep again")
     args = parser.parse_args()
     started_at = datetime.now(UTC)
     out = (
         stack.ROOT / "bench" / "results" / (started_at.strftime("%Y%m%dT%H%M%SZ") + "-scale-search")
     )
     out.mkdir(parents=True)
-    results = asyncio.run(
-        measure(args.documents, args.queries_per_kind, out, keep_database=args.keep)
-    )
+    if args.database_url:
+        results = asyncio.run(remeasure(args.database_url, args.queries_per_kind, out))
+    else:
+        results = asyncio.run(
+            measure(args.documents, args.queries_per_kind, out, keep_database=args.keep)
+        )
     results["started"] = started_at.isoformat(timespec="seconds")
     text = orjson.dumps(results, option=orjson.OPT_INDENT_2)
     (out / "results.json").write_bytes(text)

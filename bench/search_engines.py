@@ -296,6 +296,7 @@ def measure(
     *,
     bm25: bool = True,
     ilike: bool = True,
+    server_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run in a thread of its own (it blocks): every engine, one query at a time. Without
     `bm25` Tantivy runs its tuned query only; without `ilike` the naive query is not run
@@ -307,7 +308,7 @@ def measure(
     # no scheduled maintenance while timed: `prepare` did what it would (ANALYZE, the word
     # counts), and its first run, 30-60 s after start, would land in the middle of the
     # timing (a pass over every document's words) where in service it comes once an hour
-    env = stack.env(maintenance_interval_seconds=0)
+    env = {**stack.env(maintenance_interval_seconds=0), **_upper(server_env or {})}
     started = time.perf_counter()
     with serving(server_command("search", port), port, env, log) as s:
         # the server loads its vector index before it answers, for up to 30 s; if that was
@@ -353,6 +354,10 @@ def measure(
         finally:
             naive.close()
     return results
+
+
+def _upper(settings: dict[str, str]) -> dict[str, str]:
+    return {name.upper(): value for name, value in settings.items()}
 
 
 _VECTOR_GAUGE = re.compile(r"^mediamesh_search_vector_(index|graph)_vectors (\S+)$", re.MULTILINE)

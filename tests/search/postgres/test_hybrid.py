@@ -73,8 +73,9 @@ async def test_rare_words_weigh_more_than_common_ones(films: Settings, unique: s
         async with postgres.connect(films.database_url) as conn:
             await conn.execute("ANALYZE search_documents")
             await relaxed.refresh_terms(conn)
-            weights = await relaxed.term_weights(conn, [w[0], w[2]], 5.0)
-        assert weights[w[0]] > weights[w[2]] > 0  # in 1 document, in 5
+            stats = await relaxed.term_stats(conn, [w[0], w[2]], 5.0)
+        assert stats.weights[w[0]] > stats.weights[w[2]] > 0  # in 1 document, in 5
+        assert stats.documents == {w[2]: 5}  # one document: not counted
         body = await search(client, q=" ".join(w), tag=unique)  # nobody has all four
         assert ids(body)[0] == f"{unique}-rare" and body["total"] == 6
 

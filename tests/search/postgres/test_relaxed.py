@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import math
 
-from mediamesh.search.postgres.relaxed import MAX_TERMS, at_least, idf, relaxed_query, tsquery_term
+from mediamesh.search.postgres.relaxed import (
+    CANDIDATE_POSTINGS,
+    MAX_TERMS,
+    at_least,
+    idf,
+    relaxed_query,
+    tsquery_term,
+)
 
 CATALOG = 10_000
 
@@ -73,3 +80,28 @@ def test_common_words_pick_candidates_when_too_few_others_do() -> None:
     relaxed = relaxed_query(["film", "movie", "alien"], weights)
     assert relaxed is not None
     assert len(relaxed.candidates.split(" | ")) == math.comb(3, 2)
+
+
+def test_candidates_come_from_the_rarest_words_within_the_postings_budget() -> None:
+    catalog = 1_000_000
+    counts = {"girlfriend": 2_000, "guy": 2_500, "wrong": 3_000, "meet": 9_000, "famili": 30_000}
+    counts |= {"white": 26_000, "black": 34_000, "someth": 8_000}
+    weights = {lexeme: idf(n, catalog) for lexeme, n in counts.items()}
+    relaxed = relaxed_query(list(counts), weights, counts)
+    assert relaxed is not None
+    assert len(relaxed.terms) == 8  # every word still counts in the coverage
+    picking = {
+        t for group in relaxed.candidates.split(" | ") for t in group.strip("()").split(" & ")
+    }
+    # rarest first while their counts add up to at most the budget
+    assert picking == {"'girlfriend'", "'guy'", "'wrong'", "'someth'"}
+    assert sum(counts[t.strip("'")] for t in picking) <= CANDIDATE_POSTINGS
+    assert len(relaxed.candidates.split(" | ")) == math.comb(4, at_least(8))
+
+
+def test_the_budget_never_leaves_fewer_words_than_a_match_needs() -> None:
+    counts = {"a": 50_000, "b": 60_000, "c": 70_000, "d": 80_000}
+    weights = {lexeme: idf(n, 10_000_000) for lexeme, n in counts.items()}
+    relaxed = relaxed_query(list(counts), weights, counts)
+    assert relaxed is not None
+    assert relaxed.candidates == "('a' & 'b')"  # the two rarest, all a match needs

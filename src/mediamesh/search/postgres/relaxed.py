@@ -23,6 +23,12 @@ MAX_TERMS = 8  # the rarest ones; the combinations below stay small (C(8, 3) = 5
 # the idf of a word in a tenth of the documents, ln(1 + 9): commoner words do not pick
 # candidates (they still count in a candidate's coverage)
 COMMON_IDF = math.log(10)
+# The words that pick candidates are the rarest ones whose document counts add up to at most
+# this (at least as many as a match needs): the index walks every document holding any of
+# them and checks the combinations for each, so the cost grows with the sum. At 1M
+# documents a description's 8 words held 100k+ documents and the walk took ~120 ms; on the
+# 36k sample and at 100k documents the sum stays below it (nothing changes there).
+CANDIDATE_POSTINGS = 20_000
 
 _WEIGHTS = """
 SELECT t.lexeme, t.documents,
@@ -50,18 +56,22 @@ class RelaxedQuery:
         return sum(self.weights)
 
 
-async def term_weights(
-    conn: asyncpg.Connection, lexemes: list[str], seconds: float
-) -> dict[str, float]:
+@dataclass(frozen=True)
+class TermStats:
+    weights: dict[str, float]  # each lexeme's idf (empty: nothing counted yet)
+    documents: dict[str, int]  # the live documents holding each counted lexeme
+
+
+async def term_stats(conn: asyncpg.Connection, lexemes: list[str], seconds: float) -> TermStats:
     """Each lexeme's idf, ln(1 + (N - n + 0.5) / (n + 0.5)) (BM25's), for a lexeme in n of the
-    N live documents; a lexeme not counted is in at most one. Empty when nothing was counted
-    yet or the table was never analysed (N unknown): every word then weighs the same."""
+    N live documents; a lexeme not counted is in at most one. No weights when nothing was
+    counted yet or the table was never analysed (N unknown): every word then weighs the same."""
     rows = await conn.fetch(_WEIGHTS, lexemes, timeout=seconds)
+    found = {row["lexeme"]: int(row["documents"]) for row in rows}
     catalog = max((float(row["catalog"]) for row in rows), default=0.0)
     if catalog <= 0:
-        return {}
-    found = {row["lexeme"]: int(row["documents"]) for row in rows}
-    return {lexeme: idf(found.get(lexeme, 1), catalog) for lexeme in lexemes}
+        return TermStats({}, found)
+    return TermStats({lexeme: idf(found.get(lexeme, 1), catalog) for lexeme in lexemes}, found)
 
 
 def idf(documents: float, catalog: float) -> float:
@@ -86,10 +96,15 @@ def at_least(n: int) -> int:
     return max(2, math.ceil(n / 3))
 
 
-def relaxed_query(lexemes: list[str], weights: Mapping[str, float]) -> RelaxedQuery | None:
+def relaxed_query(
+    lexemes: list[str],
+    weights: Mapping[str, float],
+    documents: Mapping[str, int] | None = None,
+) -> RelaxedQuery | None:
     """The relaxed form of a query whose words are `lexemes` (as to_tsvector made them),
-    weighted by `weights` (idf; a missing word weighs 1); None for fewer than three (two
-    words relaxed would be either word: too broad)."""
+    weighted by `weights` (idf; a missing word weighs 1), `documents` holding each (a
+    missing word: at most one); None for fewer than three (two words relaxed would be either
+    word: too broad)."""
     unique = list(dict.fromkeys(lexemes))
     if len(unique) < 3:
         return None
@@ -103,12 +118,20 @@ def relaxed_query(lexemes: list[str], weights: Mapping[str, float]) -> RelaxedQu
     # a word in most documents ("film") selects nothing and is the costliest to look up:
     # candidates need `need` of the others, when there are enough of them
     selective = [
-        term for term, lexeme in zip(terms, ranked, strict=True) if weight(lexeme) >= COMMON_IDF
+        (term, lexeme)
+        for term, lexeme in zip(terms, ranked, strict=True)
+        if weight(lexeme) >= COMMON_IDF
     ]
-    groups = [
-        " & ".join(group)
-        for group in itertools.combinations(selective if len(selective) >= need else terms, need)
-    ]
+    pool = selective if len(selective) >= need else list(zip(terms, ranked, strict=True))
+    picking: list[str] = []
+    postings = 0
+    for term, lexeme in pool:  # rarest first
+        held = (documents or {}).get(lexeme, 1)
+        if len(picking) >= need and postings + held > CANDIDATE_POSTINGS:
+            break
+        picking.append(term)
+        postings += held
+    groups = [" & ".join(group) for group in itertools.combinations(picking, need)]
     return RelaxedQuery(
         terms=terms,
         weights=[weight(lexeme) for lexeme in ranked],

@@ -33,7 +33,7 @@ from mediamesh.search.cursor import (
 from mediamesh.search.models import SearchHit, SearchQuery, SearchResult, Suggestion
 from mediamesh.search.postgres import hybrid, query_text
 from mediamesh.search.postgres import repository as postgres_repository
-from mediamesh.search.postgres.relaxed import relaxed_query, term_weights
+from mediamesh.search.postgres.relaxed import relaxed_query, term_stats
 from mediamesh.search.postgres.repository import BuiltQuery, Counts, PageRow, by_count
 from mediamesh.search.semantic import text as semantic_text
 from mediamesh.search.semantic.index import Neighbour
@@ -176,8 +176,8 @@ async def _hybrid(
     settings = stores.settings
     relaxed = None
     if len(set(built.terms)) >= 3:
-        weights = await term_weights(conn, built.terms, seconds)
-        relaxed = relaxed_query(built.terms, weights)
+        stats = await term_stats(conn, built.terms, seconds)
+        relaxed = relaxed_query(built.terms, stats.weights, stats.documents)
     neighbours: list[Neighbour] = []
     if meaning is not None:
         try:
