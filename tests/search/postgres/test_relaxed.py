@@ -96,7 +96,8 @@ def test_candidates_come_from_the_rarest_words_within_the_postings_budget() -> N
     # rarest first while their counts add up to at most the budget
     assert picking == {"'girlfriend'", "'guy'", "'wrong'", "'someth'"}
     assert sum(counts[t.strip("'")] for t in picking) <= CANDIDATE_POSTINGS
-    assert len(relaxed.candidates.split(" | ")) == math.comb(4, at_least(8))
+    # any 2 of those 4 (as for a query of 4 words), not 3 as for 8 words
+    assert len(relaxed.candidates.split(" | ")) == math.comb(4, at_least(4))
 
 
 def test_the_budget_never_leaves_fewer_words_than_a_match_needs() -> None:

@@ -131,7 +131,11 @@ def relaxed_query(
             break
         picking.append(term)
         postings += held
-    groups = [" & ".join(group) for group in itertools.combinations(picking, need)]
+    # a candidate has at_least(n) of the n words that pick: k of the 8 words when all of
+    # them do, fewer when the budget kept only the rarest (3 of 8 words asked for 3 of the
+    # rarest 4 or 5: at 1M documents described nDCG@10 fell from 0.750 to 0.711; 2 of
+    # them kept it at 0.743)
+    groups = [" & ".join(g) for g in itertools.combinations(picking, at_least(len(picking)))]
     return RelaxedQuery(
         terms=terms,
         weights=[weight(lexeme) for lexeme in ranked],
