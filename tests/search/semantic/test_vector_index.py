@@ -142,6 +142,9 @@ async def test_the_graph_answers_as_the_scan_does(monkeypatch: pytest.MonkeyPatc
     await _grow(graphed)
     assert graphed.by_graph and graphed.graph_rows == graphed.rows == scanned.rows
     assert not scanned.by_graph and scanned.graph_rows == 0
+    # the graph answers when it proposes under a hundredth of the rows; else a scan is cheaper
+    assert graphed.searches_graph(10) and not graphed.searches_graph(5_000)
+    assert not scanned.searches_graph(10)
 
     rng = np.random.default_rng(5)
     for d in rng.choice(len(ids), size=40, replace=False).tolist():

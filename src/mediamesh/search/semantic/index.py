@@ -52,12 +52,18 @@ GROWTH = 1.25
 # of one that mentions it in passing.
 WHOLE_WEIGHT = 0.3
 # The graph path: rows proposed per document asked for (a document's passages are often
-# near each other), at most GRAPH_MAX_ROWS (a filtered query asks for 5,000 documents); the
-# graph answers once at most GRAPH_TAIL_ROWS rows are not in it yet (each scored exactly);
-# it grows by GRAPH_CHUNK rows per step on GRAPH_THREADS threads (~0.7 s here), and by
-# GRAPH_ANSWERING_CHUNK once searches use it (a step holds the lock a search waits for).
-GRAPH_ROWS_PER_DOCUMENT = 3
+# near each other), at most GRAPH_MAX_ROWS (a filtered query asks for 5,000 documents). At
+# 305k vectors, 500 documents: 2 rows each took 5.9 ms and held 0.976 of the scan's top 100,
+# 3 took 7.9 ms for 0.981. A search of the graph costs ~3 µs per proposed row, a scan ~0.03
+# µs per row: the graph answers only when it proposes fewer than a GRAPH_SCAN_RATIO-th of
+# the rows (at 100k documents a filtered query's 6,000 rows took 30 ms in the graph, ~9 in
+# a scan). It answers once at most GRAPH_TAIL_ROWS rows are not in it yet (each scored
+# exactly); it grows by GRAPH_CHUNK rows per step on GRAPH_THREADS threads (~0.7 s here),
+# and by GRAPH_ANSWERING_CHUNK once searches use it (a step holds the lock a search waits
+# for).
+GRAPH_ROWS_PER_DOCUMENT = 2
 GRAPH_MAX_ROWS = 6_000
+GRAPH_SCAN_RATIO = 100
 GRAPH_TAIL_ROWS = 8_192
 GRAPH_CHUNK = 8_192
 GRAPH_ANSWERING_CHUNK = 512
@@ -113,6 +119,18 @@ class VectorIndex:
     def by_graph(self) -> bool:
         """Whether a search takes the graph path (cheap: a few milliseconds at any size)."""
         return self._answering_graph(self._rows) is not None
+
+    def searches_graph(self, k: int) -> bool:
+        """Whether a search for `k` documents now takes the graph path rather than a scan."""
+        return self._graph_for(self._rows, k) is not None
+
+    def _graph_for(self, rows: int, k: int) -> VectorGraph | None:
+        """The graph, if it answers a search for `k` documents among `rows` rows: it holds
+        nearly all of them and proposing rows for `k` is cheaper than a scan."""
+        graph = self._answering_graph(rows)
+        if graph is None or _graph_rows(graph.rows, k) * GRAPH_SCAN_RATIO >= rows:
+            return None
+        return graph
 
     def _answering_graph(self, rows: int) -> VectorGraph | None:
         """The graph, if it holds all but at most GRAPH_TAIL_ROWS of the index's `rows`."""
@@ -179,7 +197,7 @@ class VectorIndex:
         starts = starts[starts < rows]
         if not len(starts) or k <= 0:
             return []
-        graph = self._answering_graph(rows)
+        graph = self._graph_for(rows, k)
         if graph is not None:
             scores, blocks = self._by_graph(graph, query, k, starts, rows, codes, scales)
         else:
@@ -232,10 +250,10 @@ class VectorIndex:
         """The similarity of the blocks of the rows the graph proposes and of the rows not in
         it yet, each block scored exactly from all of its rows."""
         [query_codes], _ = vector_file.int8_rows(query[np.newaxis, :])
-        wanted = min(graph.rows, k * GRAPH_ROWS_PER_DOCUMENT, GRAPH_MAX_ROWS)
-        proposed = graph.nearest_rows(query_codes, wanted)
+        held = graph.rows  # read once: an addition in another thread may raise it meanwhile
+        proposed = graph.nearest_rows(query_codes, _graph_rows(held, k))
         proposed = proposed[proposed < rows]
-        tail = np.arange(min(graph.rows, rows), rows, dtype=np.int64)
+        tail = np.arange(min(held, rows), rows, dtype=np.int64)
         candidates = np.concatenate([proposed, tail])
         blocks = np.unique(np.searchsorted(starts, candidates, side="right") - 1)
         firsts = starts[blocks]
@@ -311,6 +329,11 @@ class VectorIndex:
         rows = rows[rows < below]
         self._overwritten = [rows[size:]] if len(rows) > size else []
         return rows[:size]
+
+
+def _graph_rows(held: int, documents: int) -> int:
+    """How many rows the graph proposes for `documents` documents, of the `held` it holds."""
+    return min(held, documents * GRAPH_ROWS_PER_DOCUMENT, GRAPH_MAX_ROWS)
 
 
 def signed_codes(codes: scan.Codes) -> npt.NDArray[np.int8]:

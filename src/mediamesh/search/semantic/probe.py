@@ -49,7 +49,7 @@ class QueryMeaning:
         vectors or its graph answers; otherwise the model and the scan run in a worker thread (the loop keeps
         serving)."""
         vector = self._remembered(text)
-        if vector is not None and (self.index.rows <= INLINE_ROWS or self.index.by_graph):
+        if vector is not None and (self.index.rows <= INLINE_ROWS or self.index.searches_graph(k)):
             return self.index.nearest(vector, k, floor)
         return await asyncio.to_thread(self._nearest, text, k, floor)
 
