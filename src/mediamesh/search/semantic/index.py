@@ -188,7 +188,7 @@ class VectorIndex:
     def nearest(self, query: np.ndarray, k: int, floor: float) -> list[Neighbour]:
         """The `k` documents most similar to `query` whose similarity is at least `floor`,
         best first. CPU-bound: a scan takes ~2 ms for the 36k sample's 88k vectors here, the
-        graph ~1-3 ms at any size (probe.py says where it runs)."""
+        graph ~2-5 ms at any size (probe.py says where it runs)."""
         # read in this order, each once: an update on the loop meanwhile (this may run in a
         # thread) sets the rows before the blocks' starts, and grows the arrays before both
         starts, owners, replaced = self._starts, self._owners, self._replaced

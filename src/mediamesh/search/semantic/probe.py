@@ -23,7 +23,7 @@ CACHED_QUERIES = 4_096
 # --http, three runs each, back to back, one vector per document then): named p95 18.4-18.8
 # ms in a thread, 15.9-18.9 on the loop; described 22.6-26.7 against 21.2-24.3. A larger
 # index (~9.5 ms at 100k documents) would hold the loop too long: a thread then, unless its
-# graph answers (1-3 ms at any size, index.py). A query's first run embeds it in a thread
+# graph answers (2-5 ms at any size, index.py). A query's first run embeds it in a thread
 # (the model: 5-9 ms) and searches there too.
 INLINE_ROWS = 100_000
 
