@@ -158,7 +158,7 @@ async def remeasure(url: str, queries_per_kind: int, out: Path) -> dict[str, Any
             workload,
             bm25=False,
             ilike=False,
-            server_env={"dynamodb_enabled": "false"},
+            server_settings={"dynamodb_enabled": "false"},
         )
         results.update(await _disk(url))
     finally:

@@ -296,7 +296,7 @@ def measure(
     *,
     bm25: bool = True,
     ilike: bool = True,
-    server_env: dict[str, str] | None = None,
+    server_settings: dict[str, object] | None = None,
 ) -> dict[str, Any]:
     """Run in a thread of its own (it blocks): every engine, one query at a time. Without
     `bm25` Tantivy runs its tuned query only; without `ilike` the naive query is not run
@@ -308,7 +308,7 @@ def measure(
     # no scheduled maintenance while timed: `prepare` did what it would (ANALYZE, the word
     # counts), and its first run, 30-60 s after start, would land in the middle of the
     # timing (a pass over every document's words) where in service it comes once an hour
-    env = {**stack.env(maintenance_interval_seconds=0), **_upper(server_env or {})}
+    env = stack.env(maintenance_interval_seconds=0, **(server_settings or {}))
     started = time.perf_counter()
     with serving(server_command("search", port), port, env, log) as s:
         # the server loads its vector index before it answers, for up to 30 s; if that was
@@ -317,7 +317,13 @@ def measure(
         # searches by meaning would miss documents or scan every vector while timed
         results["vector_index_loaded_at_start"] = _VECTOR_INDEX_LATE not in log.read_text()
         results["server_start_seconds"] = time.perf_counter() - started
-        waited, gauges = _wait_for_vector_index(s.base_url)
+        graph_from = int(
+            env.get(
+                "SEARCH_VECTOR_GRAPH_MIN_VECTORS",
+                Settings.model_fields["search_vector_graph_min_vectors"].default,
+            )
+        )
+        waited, gauges = _wait_for_vector_index(s.base_url, graph_from)
         results["vector_index_wait_seconds"] = waited
         results["vector_index_vectors"] = gauges.get("index", 0.0)
         results["vector_graph_vectors"] = gauges.get("graph", 0.0)
@@ -356,21 +362,16 @@ def measure(
     return results
 
 
-def _upper(settings: dict[str, str]) -> dict[str, str]:
-    return {name.upper(): value for name, value in settings.items()}
-
-
 _VECTOR_GAUGE = re.compile(r"^mediamesh_search_vector_(index|graph)_vectors (\S+)$", re.MULTILINE)
 
 
 def _wait_for_vector_index(
-    base_url: str, steady: int = 4, limit: float = 1800.0
+    base_url: str, graph_from: int, steady: int = 4, limit: float = 1800.0
 ) -> tuple[float, dict[str, float]]:
     """Wait until the server's vector index has stopped growing (the same size `steady`
-    times in a row, 0.5 s apart: every stored vector read) and, when it is large enough to
-    have a graph, the graph holds every vector too (search/semantic/index.py); returns the
-    seconds waited and the last gauges."""
-    threshold = Settings().search_vector_graph_min_vectors
+    times in a row, 0.5 s apart: every stored vector read) and, when it holds at least
+    `graph_from` vectors (its SEARCH_VECTOR_GRAPH_MIN_VECTORS), its graph holds every vector
+    too (search/semantic/index.py); returns the seconds waited and the last gauges."""
     started = time.monotonic()
     gauges: dict[str, float] = {}
     sizes: list[float] = []
@@ -381,7 +382,7 @@ def _wait_for_vector_index(
             held = gauges.get("index", 0.0)
             sizes.append(held)
             loaded = held > 0 and sizes[-steady:] == [held] * steady
-            graphed = threshold <= 0 or held < threshold or gauges.get("graph") == held
+            graphed = graph_from <= 0 or held < graph_from or gauges.get("graph") == held
             if loaded and graphed:
                 break
             time.sleep(0.5)

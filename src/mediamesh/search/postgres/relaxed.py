@@ -123,10 +123,11 @@ def relaxed_query(
         if weight(lexeme) >= COMMON_IDF
     ]
     pool = selective if len(selective) >= need else list(zip(terms, ranked, strict=True))
+    counts = documents or {}
     picking: list[str] = []
     postings = 0
     for term, lexeme in pool:  # rarest first
-        held = (documents or {}).get(lexeme, 1)
+        held = counts.get(lexeme, 1)
         if len(picking) >= need and postings + held > CANDIDATE_POSTINGS:
             break
         picking.append(term)

@@ -72,7 +72,3 @@ class VectorGraph:
             found = self._index.search(query, count, threads=1)
         rows: npt.NDArray[np.int64] = found.keys.astype(np.int64)
         return rows
-
-    @property
-    def memory_bytes(self) -> int:
-        return int(self._index.memory_usage)

@@ -263,8 +263,7 @@ class VectorIndex:
         np.cumsum(lengths[:-1], out=offsets[1:])
         # the rows of every candidate block, block after block
         gathered = np.repeat(firsts - offsets, lengths) + np.arange(int(lengths.sum()))
-        signed = codes[gathered].astype(np.float32) - np.float32(scan.SHIFT)
-        cosines = (signed @ query.astype(np.float32)) * scales[gathered]
+        cosines = scan.scanner().cosines(codes[gathered], scales[gathered], query)
         whole = cosines[offsets]
         best = np.maximum.reduceat(cosines, offsets)
         scores = WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * best
@@ -313,11 +312,11 @@ class VectorIndex:
         added = min(self._rows - graph.rows, size)
         if added > 0:
             # a copy, taken on the loop: an update may grow or overwrite the arrays meanwhile
-            chunk = signed_codes(self._codes[graph.rows : graph.rows + added])
+            chunk = scan.unshifted(self._codes[graph.rows : graph.rows + added])
             await asyncio.to_thread(graph.extend, chunk, GRAPH_THREADS)
         changed = self._take_overwritten(size, below=graph.rows)
         if len(changed):
-            await asyncio.to_thread(graph.replace, changed, signed_codes(self._codes[changed]))
+            await asyncio.to_thread(graph.replace, changed, scan.unshifted(self._codes[changed]))
         return added > 0 or len(changed) > 0
 
     def _take_overwritten(self, size: int, below: int) -> npt.NDArray[np.int64]:
@@ -334,11 +333,6 @@ class VectorIndex:
 def _graph_rows(held: int, documents: int) -> int:
     """How many rows the graph proposes for `documents` documents, of the `held` it holds."""
     return min(held, documents * GRAPH_ROWS_PER_DOCUMENT, GRAPH_MAX_ROWS)
-
-
-def signed_codes(codes: scan.Codes) -> npt.NDArray[np.int8]:
-    """Shifted uint8 codes (scan.py) as the int8 codes they stand for: c + 128 -> c."""
-    return (codes ^ np.uint8(scan.SHIFT)).view(np.int8)
 
 
 async def keep_graph(index: VectorIndex, every: float) -> None:

@@ -46,8 +46,8 @@ class QueryMeaning:
     async def nearest(self, text: str, k: int, floor: float) -> list[Neighbour]:
         """The `k` documents nearest to `text` with a cosine of at least `floor`. A query
         seen before is searched on the event loop while the index holds at most INLINE_ROWS
-        vectors or its graph answers; otherwise the model and the scan run in a worker thread (the loop keeps
-        serving)."""
+        vectors or its graph answers; otherwise the model and the search run in a worker
+        thread (the loop keeps serving)."""
         vector = self._remembered(text)
         if vector is not None and (self.index.rows <= INLINE_ROWS or self.index.searches_graph(k)):
             return self.index.nearest(vector, k, floor)

@@ -41,6 +41,11 @@ def quantise(vectors: npt.NDArray[np.float32]) -> tuple[Codes, npt.NDArray[np.fl
     return (codes.astype(np.int16) + SHIFT).astype(np.uint8), scales
 
 
+def unshifted(codes: Codes) -> npt.NDArray[np.int8]:
+    """Shifted codes as the int8 codes they stand for (quantise's inverse): c + 128 -> c."""
+    return (codes ^ np.uint8(SHIFT)).view(np.int8)
+
+
 # Threads of one scan. The codes are rarely still in the CPU's cache when a query comes (the
 # request's other work evicts them): a cold scan of the sample's 88k vectors took 3.5 ms on
 # one thread and 1.9 ms on two (1.8 / 1.1 ms hot).
