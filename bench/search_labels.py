@@ -5,12 +5,13 @@ taken from the data (zcat src/mediamesh/data/sample_films.jsonl.gz), by title an
 before measuring; a family (a film and its sequels) is labelled whole when the query
 names the family rather than one film.
 
-The described kinds (DESCRIBED, appended to QUERIES) are a person describing a film instead
-of naming it, in everyday words, as typed into a streaming service's search box. Each was
-written from the film's plot as our sample tells it (its description, a Wikipedia lead),
-paraphrased, with no title, character or cast name; a remake is labelled too when the
-description fits it as well. They alternate film by film between "described" (to tune on)
-and "described-heldout" (reported, never tuned on), so that both halves are alike.
+The described kinds are a person describing a film instead of naming it, in everyday words,
+as typed into a streaming service's search box, with no title, character or cast name; a
+remake is labelled too when the description fits it as well. DESCRIBED was written from the
+film's plot as our sample tells it (its description, a Wikipedia lead), paraphrased, and
+alternates film by film between "described" (to tune on) and "described-heldout" (reported,
+never tuned on), so that both halves are alike. FRESH ("described-fresh") was written later
+from memory of the films, without reading their plots (see its comment).
 """
 
 from __future__ import annotations
@@ -436,3 +437,112 @@ DESCRIBED: list[tuple[str, str, list[str]]] = [
     ),
 ]
 QUERIES += DESCRIBED
+
+# Described once more, by another hand in effect: written on 2026-12-05 from memory of the films
+# (as a person would, without reading the sample's plots), after the synonyms of
+# search_synonyms (migration 0023) were fixed; never tuned on. "described-heldout" had been
+# read while those synonyms were chosen (its misses were listed by the bench), so this set
+# is the unbiased check of them.
+FRESH: list[tuple[str, str, list[str]]] = [
+    (  # Jaws (1975)
+        "described-fresh",
+        "giant shark attacks swimmers at a summer beach town",
+        ["8fbb8042-4b68-5ce9-8193-224e90cc994b"],
+    ),
+    (  # WALL-E (2008)
+        "described-fresh",
+        "lonely trash robot on an abandoned earth falls for a probe robot",
+        ["a69ec872-fd17-5b01-8372-230fd0b14ab0"],
+    ),
+    (  # Toy Story (1995)
+        "described-fresh",
+        "cowboy doll gets jealous of the new space toy",
+        ["c43535e2-dd05-5700-a867-28bcd9e29f75"],
+    ),
+    (  # Raiders of the Lost Ark (1981)
+        "described-fresh",
+        "archaeologist races the nazis to find the ark",
+        ["ea9eceb5-0ae7-5776-a674-10f01a1bc26b"],
+    ),
+    (  # Finding Nemo (2003)
+        "described-fresh",
+        "clownfish crosses the ocean to find his son taken by a diver",
+        ["ee4643b0-c99b-577e-913c-96f2f7b9d7da"],
+    ),
+    (  # Titanic (1997)
+        "described-fresh",
+        "rich girl and a poor artist fall in love on a sinking ship",
+        ["36e85455-d527-5940-ad62-046e51ad8d88"],
+    ),
+    (  # Die Hard (1988)
+        "described-fresh",
+        "new york cop fights terrorists in an la office tower on christmas eve",
+        ["021b2b6f-cf40-53e1-8c31-f0712ccef9ed"],
+    ),
+    (  # Up (2009)
+        "described-fresh",
+        "old man flies his house to south america with balloons",
+        ["588e4989-cc81-5410-9c0f-979d2f111825"],
+    ),
+    (  # The Lion King (1994, 2019)
+        "described-fresh",
+        "lion cub runs away after his uncle kills his father the king",
+        ["bfdcd5c2-67cf-5ca3-bbb8-6de95ce7059f", "bdadff93-148a-55f6-a75f-dc23b5f217c8"],
+    ),
+    (  # Poltergeist (1982, 2015)
+        "described-fresh",
+        "ghosts take a little girl through the tv set",
+        ["afeea136-c026-54ec-a476-7f9bc679c8ad", "95080a9e-68a9-5638-84ae-57719389354c"],
+    ),
+    (  # Gone Girl (2014)
+        "described-fresh",
+        "wife disappears and her husband becomes the main suspect",
+        ["1d8e0354-e95f-50fe-9f56-7b67f0811015"],
+    ),
+    (  # The Martian (2015)
+        "described-fresh",
+        "astronaut left behind on mars has to survive alone",
+        ["06feb6e9-f711-5a74-958e-0bf8e9b43c6d"],
+    ),
+    (  # Thelma & Louise (1991)
+        "described-fresh",
+        "two women friends on the run after a shooting at a bar",
+        ["60dfe6df-5188-55b0-82b4-e63e4b67a28b"],
+    ),
+    (  # Driving Miss Daisy (1989)
+        "described-fresh",
+        "old southern lady and her black chauffeur become friends over the years",
+        ["fc87bd07-3ffc-5371-a8a5-68688e723fe5"],
+    ),
+    (  # Home Alone (1990)
+        "described-fresh",
+        "boy forgotten at home over christmas fights off two burglars",
+        ["886f8ded-4c9e-55a5-bad0-c5dd9bb4d54d"],
+    ),
+    (  # The Sixth Sense (1999)
+        "described-fresh",
+        "child psychologist treats a boy who sees dead people",
+        ["f01860dc-a170-5379-a3a1-945ddd7e1caf"],
+    ),
+    (  # Forrest Gump (1994)
+        "described-fresh",
+        "slow witted man from alabama ends up at the big moments of american history",
+        ["4e01b1da-afb2-518a-b472-ee731ad5a260"],
+    ),
+    (  # Rain Man (1988)
+        "described-fresh",
+        "selfish car dealer goes on a road trip with his autistic brother",
+        ["8190e84c-ca8c-5295-9b13-cf266df94e90"],
+    ),
+    (  # Ratatouille (2007)
+        "described-fresh",
+        "a rat who wants to be a chef in paris",
+        ["ee1bba9c-17b8-5df5-8a43-4c1da763ae0b"],
+    ),
+    (  # Erin Brockovich (2000)
+        "described-fresh",
+        "single mom legal clerk takes on a power company poisoning a town's water",
+        ["9b8a31ec-46be-5b09-9100-6ebd9649ea0c"],
+    ),
+]
+QUERIES += FRESH

@@ -20,9 +20,9 @@ for the latencies (its embedding cached by the process).
 
 The report is a markdown table per run: MRR@10, nDCG@10 and latency p50/p95 per kind, then an
 aggregate row per group of kinds, "named" (the query names the film: title, typo, prefix,
-plot keywords, phrase, exclusion, cast, accent) and "described" (described and
-described-heldout: the film is described in everyday words), then latency per path that
-answered (the response's `source`).
+plot keywords, phrase, exclusion, cast, accent) and "described" (described,
+described-heldout and described-fresh: the film is described in everyday words), then
+latency per path that answered (the response's `source`).
 """
 
 from __future__ import annotations

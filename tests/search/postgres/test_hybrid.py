@@ -62,6 +62,25 @@ async def test_documents_with_most_of_the_words_are_found_more_first(
         assert "<mark>" in body["items"][0]["highlights"]["description"]
 
 
+async def test_a_word_is_found_by_its_synonyms(films: Settings, unique: str) -> None:
+    # "kids" and "dad" (search_synonyms): the text says "children" and "father"
+    w = _words(unique, 2)
+    async with api_client(films, "search") as client:
+        await _index(
+            client,
+            unique,
+            {
+                "synonyms": {"description": f"{w[0]} a father takes his children to sea"},
+                "plain": {"description": f"{w[0]} a sailor takes his cat to sea"},
+            },
+        )
+        body = await search(client, q=f"{w[0]} {w[1]} kids dad", tag=unique)
+        assert ids(body) == [f"{unique}-synonyms"]  # 3 of the 4 words; "plain" has 1
+        assert body["items"][0]["matchedBy"] == ["text"]
+        marked = body["items"][0]["highlights"]["description"]
+        assert "<mark>father</mark>" in marked and "<mark>children</mark>" in marked
+
+
 async def test_rare_words_weigh_more_than_common_ones(films: Settings, unique: str) -> None:
     w = _words(unique, 4)
     docs: dict[str, dict[str, Any]] = {

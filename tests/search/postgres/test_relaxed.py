@@ -106,3 +106,26 @@ def test_the_budget_never_leaves_fewer_words_than_a_match_needs() -> None:
     relaxed = relaxed_query(list(counts), weights, counts)
     assert relaxed is not None
     assert relaxed.candidates == "('a' & 'b')"  # the two rarest, all a match needs
+
+
+def test_a_word_with_synonyms_is_any_of_them_and_weighs_what_the_commonest_weighs() -> None:
+    counts = {"alien": 40, "kid": 30, "child": 400, "children": 900, "dad": 50, "father": 600}
+    synonyms = {"kid": ["child", "children"], "dad": ["father"], "father": ["dad"]}
+    relaxed = relaxed_query(["dad", "kid", "alien", "father"], _weights(counts), counts, synonyms)
+    assert relaxed is not None
+    # "father" is "dad" again: three words, rarest (by their commonest member) first
+    assert relaxed.terms == ["'alien'", "('dad' | 'father')", "('kid' | 'child' | 'children')"]
+    assert relaxed.weights == [idf(40, CATALOG), idf(600, CATALOG), idf(900, CATALOG)]
+    assert relaxed.candidates.startswith("('alien' & ('dad' | 'father')) | ")
+    assert relaxed.highlight == " | ".join(relaxed.terms)
+
+
+def test_synonyms_count_in_the_postings_budget() -> None:
+    catalog = 1_000_000
+    counts = {"a": 3_000, "b": 4_000, "c": 5_000, "kid": 100, "child": 9_000, "children": 9_000}
+    weights = {lexeme: idf(n, catalog) for lexeme, n in counts.items()}
+    relaxed = relaxed_query(["kid", "a", "b", "c"], weights, counts, {"kid": ["child", "children"]})
+    assert relaxed is not None
+    # the group holds 18,100 documents: it weighs least and, over the budget, picks nothing
+    assert relaxed.terms[-1] == "('kid' | 'child' | 'children')"
+    assert "kid" not in relaxed.candidates

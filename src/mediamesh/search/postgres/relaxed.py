@@ -8,14 +8,18 @@ share of the query's weight they cover, each word weighing its inverse document 
 Document frequencies are counted by `refresh_terms` into search_terms (migration 0020): one
 primary-key read of the query's words per relaxed search. Never counted (an empty table):
 every word weighs the same.
+
+A query word counts as found in a document that has any of its synonyms (search_synonyms,
+migration 0023: "kids" finds "children", "dad" finds "father"): the word becomes the group
+of them, weighing what its commonest member weighs. Read in the same statement.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import asyncpg
 
@@ -30,10 +34,15 @@ COMMON_IDF = math.log(10)
 # 36k sample and at 100k documents the sum stays below it (nothing changes there).
 CANDIDATE_POSTINGS = 20_000
 
+# The query's words' synonyms, then the counts of the words and their synonyms.
 _WEIGHTS = """
-SELECT t.lexeme, t.documents,
-       (SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass) AS catalog
-FROM search_terms t WHERE t.lexeme = ANY($1::text[])
+WITH synonyms AS (SELECT lexeme, synonym FROM search_synonyms WHERE lexeme = ANY($1::text[]))
+SELECT lexeme, NULL::int AS documents, synonym, NULL::float4 AS catalog FROM synonyms
+UNION ALL
+SELECT t.lexeme, t.documents, NULL,
+       (SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass)
+FROM search_terms t
+WHERE t.lexeme = ANY($1::text[] || ARRAY(SELECT synonym FROM synonyms))
 """
 
 # Replaces every count in one transaction (a search sees the old counts or the new ones).
@@ -60,18 +69,31 @@ class RelaxedQuery:
 class TermStats:
     weights: dict[str, float]  # each lexeme's idf (empty: nothing counted yet)
     documents: dict[str, int]  # the live documents holding each counted lexeme
+    # each lexeme's synonyms (search_synonyms), for the lexemes that have some
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
 
 
 async def term_stats(conn: asyncpg.Connection, lexemes: list[str], seconds: float) -> TermStats:
-    """Each lexeme's idf, ln(1 + (N - n + 0.5) / (n + 0.5)) (BM25's), for a lexeme in n of the
-    N live documents; a lexeme not counted is in at most one. No weights when nothing was
-    counted yet or the table was never analysed (N unknown): every word then weighs the same."""
+    """Each lexeme's synonyms, and each lexeme's and synonym's idf,
+    ln(1 + (N - n + 0.5) / (n + 0.5)) (BM25's), for a lexeme in n of the N live documents; a
+    lexeme not counted is in at most one. No weights when nothing was counted yet or the
+    table was never analysed (N unknown): every word then weighs the same."""
     rows = await conn.fetch(_WEIGHTS, lexemes, timeout=seconds)
-    found = {row["lexeme"]: int(row["documents"]) for row in rows}
-    catalog = max((float(row["catalog"]) for row in rows), default=0.0)
+    synonyms: dict[str, list[str]] = {}
+    found: dict[str, int] = {}
+    catalog = 0.0
+    for row in rows:
+        if row["synonym"] is not None:
+            synonyms.setdefault(row["lexeme"], []).append(row["synonym"])
+        else:
+            found[row["lexeme"]] = int(row["documents"])
+            catalog = max(catalog, float(row["catalog"]))
     if catalog <= 0:
-        return TermStats({}, found)
-    return TermStats({lexeme: idf(found.get(lexeme, 1), catalog) for lexeme in lexemes}, found)
+        return TermStats({}, found, synonyms)
+    words = dict.fromkeys([*lexemes, *itertools.chain.from_iterable(synonyms.values())])
+    return TermStats(
+        {lexeme: idf(found.get(lexeme, 1), catalog) for lexeme in words}, found, synonyms
+    )
 
 
 def idf(documents: float, catalog: float) -> float:
@@ -100,38 +122,44 @@ def relaxed_query(
     lexemes: list[str],
     weights: Mapping[str, float],
     documents: Mapping[str, int] | None = None,
+    synonyms: Mapping[str, Sequence[str]] | None = None,
 ) -> RelaxedQuery | None:
     """The relaxed form of a query whose words are `lexemes` (as to_tsvector made them),
     weighted by `weights` (idf; a missing word weighs 1), `documents` holding each (a
     missing word: at most one); None for fewer than three (two words relaxed would be either
-    word: too broad)."""
-    unique = list(dict.fromkeys(lexemes))
-    if len(unique) < 3:
+    word: too broad). A word with `synonyms` is found by any of them: it weighs what its
+    commonest one weighs, and is held by the documents of all of them."""
+    alike = synonyms or {}
+    counts = documents or {}
+    words: dict[str, list[str]] = {}  # each word: itself and its synonyms
+    for lexeme in dict.fromkeys(lexemes):
+        if not any(lexeme in group for group in words.values()):  # "dad father": one word
+            words[lexeme] = [lexeme, *alike.get(lexeme, ())]
+    if len(words) < 3:
         return None
 
-    def weight(lexeme: str) -> float:
-        return weights.get(lexeme, 1.0)
+    def weight(word: str) -> float:
+        return min(weights.get(member, 1.0) for member in words[word])
 
-    ranked = sorted(unique, key=lambda lexeme: (-weight(lexeme), lexeme))[:MAX_TERMS]
-    terms = [tsquery_term(lexeme) for lexeme in ranked]
+    def held(word: str) -> int:
+        return sum(counts.get(member, 1) for member in words[word])
+
+    ranked = sorted(words, key=lambda word: (-weight(word), word))[:MAX_TERMS]
+    terms = [_term(words[word]) for word in ranked]
     need = at_least(len(terms))
     # a word in most documents ("film") selects nothing and is the costliest to look up:
     # candidates need `need` of the others, when there are enough of them
     selective = [
-        (term, lexeme)
-        for term, lexeme in zip(terms, ranked, strict=True)
-        if weight(lexeme) >= COMMON_IDF
+        (term, word) for term, word in zip(terms, ranked, strict=True) if weight(word) >= COMMON_IDF
     ]
     pool = selective if len(selective) >= need else list(zip(terms, ranked, strict=True))
-    counts = documents or {}
     picking: list[str] = []
     postings = 0
-    for term, lexeme in pool:  # rarest first
-        held = counts.get(lexeme, 1)
-        if len(picking) >= need and postings + held > CANDIDATE_POSTINGS:
+    for term, word in pool:  # rarest first
+        if len(picking) >= need and postings + held(word) > CANDIDATE_POSTINGS:
             break
         picking.append(term)
-        postings += held
+        postings += held(word)
     # a candidate has at_least(n) of the n words that pick: k of the 8 words when all of
     # them do, fewer when the budget kept only the rarest (3 of 8 words asked for 3 of the
     # rarest 4 or 5: at 1M documents described nDCG@10 fell from 0.750 to 0.711; 2 of
@@ -139,10 +167,17 @@ def relaxed_query(
     groups = [" & ".join(g) for g in itertools.combinations(picking, at_least(len(picking)))]
     return RelaxedQuery(
         terms=terms,
-        weights=[weight(lexeme) for lexeme in ranked],
+        weights=[weight(word) for word in ranked],
         candidates=" | ".join(f"({group})" for group in groups),
         highlight=" | ".join(terms),
     )
+
+
+def _term(members: list[str]) -> str:
+    """A word as a tsquery operand: the lexeme, or any of it and its synonyms."""
+    if len(members) == 1:
+        return tsquery_term(members[0])
+    return "(" + " | ".join(tsquery_term(member) for member in members) + ")"
 
 
 def tsquery_term(lexeme: str) -> str:

@@ -177,7 +177,7 @@ async def _hybrid(
     relaxed = None
     if len(set(built.terms)) >= 3:
         stats = await term_stats(conn, built.terms, seconds)
-        relaxed = relaxed_query(built.terms, stats.weights, stats.documents)
+        relaxed = relaxed_query(built.terms, stats.weights, stats.documents, stats.synonyms)
     neighbours: list[Neighbour] = []
     if meaning is not None:
         try:
