@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 
 from mediamesh.search.postgres.relaxed import (
     CANDIDATE_POSTINGS,
     MAX_TERMS,
+    any_of,
     at_least,
     idf,
     relaxed_query,
@@ -18,6 +21,32 @@ CATALOG = 10_000
 
 def _weights(documents: dict[str, int]) -> dict[str, float]:
     return {lexeme: idf(n, CATALOG) for lexeme, n in documents.items()}
+
+
+_OPERAND = re.compile(r"'[^']*'")
+
+
+def _matches(candidates: str, lexemes: set[str]) -> bool:
+    """Whether a document holding `lexemes` matches the tsquery `candidates` (operands,
+    parentheses, & and | only: what relaxed_query writes), evaluated in Python."""
+    python = _OPERAND.sub(lambda m: repr(m.group().strip("'") in lexemes), candidates)
+    return bool(eval(python.replace("&", " and ").replace("|", " or ")))
+
+
+def _picking(candidates: str) -> set[str]:
+    return {operand.strip("'") for operand in _OPERAND.findall(candidates)}
+
+
+def _needs(candidates: str) -> int:
+    """How many of its words a document needs to match `candidates`: every set of that many
+    matches, no smaller one does."""
+    words = sorted(_picking(candidates))
+    for size in range(len(words) + 1):
+        found = [_matches(candidates, set(c)) for c in itertools.combinations(words, size)]
+        if any(found):
+            assert all(found), f"some {size} of the words match, others not"
+            return size
+    raise AssertionError("nothing matches")
 
 
 def test_a_rare_word_weighs_more_than_a_common_one() -> None:
@@ -41,8 +70,8 @@ def test_the_relaxed_query_keeps_the_rarest_words_and_any_two_of_them() -> None:
     assert relaxed.terms == ["'alien'", "'earth'", "'boy'", "'left'"]  # rarest first
     assert relaxed.weights == sorted(relaxed.weights, reverse=True)
     assert math.isclose(relaxed.total_weight, sum(relaxed.weights))
-    groups = relaxed.candidates.split(" | ")
-    assert len(groups) == math.comb(4, 2) and "('alien' & 'earth')" in groups
+    assert _picking(relaxed.candidates) == {"alien", "earth", "boy", "left"}
+    assert _needs(relaxed.candidates) == 2
     assert relaxed.highlight == "'alien' | 'earth' | 'boy' | 'left'"
 
 
@@ -51,7 +80,8 @@ def test_a_long_query_keeps_its_rarest_words_only() -> None:
     relaxed = relaxed_query(words, _weights({w: 10 * (i + 1) for i, w in enumerate(words)}))
     assert relaxed is not None
     assert relaxed.terms == [f"'w{i}'" for i in range(MAX_TERMS)]
-    assert len(relaxed.candidates.split(" | ")) == math.comb(MAX_TERMS, at_least(MAX_TERMS))
+    assert _picking(relaxed.candidates) == {f"w{i}" for i in range(MAX_TERMS)}
+    assert _needs(relaxed.candidates) == at_least(MAX_TERMS)
 
 
 def test_without_counts_every_word_weighs_the_same() -> None:
@@ -71,15 +101,16 @@ def test_a_word_in_most_documents_picks_no_candidates_but_still_weighs() -> None
     relaxed = relaxed_query(["film", "boy", "alien", "earth"], weights)
     assert relaxed is not None
     assert "'film'" in relaxed.terms and len(relaxed.weights) == 4  # in the coverage
-    groups = relaxed.candidates.split(" | ")
-    assert len(groups) == math.comb(3, 2) and not any("'film'" in g for g in groups)
+    assert _picking(relaxed.candidates) == {"boy", "alien", "earth"}  # not "film"
+    assert _needs(relaxed.candidates) == 2
 
 
 def test_common_words_pick_candidates_when_too_few_others_do() -> None:
     weights = _weights({"alien": 40, "film": 3_000, "movie": 3_500})
     relaxed = relaxed_query(["film", "movie", "alien"], weights)
     assert relaxed is not None
-    assert len(relaxed.candidates.split(" | ")) == math.comb(3, 2)
+    assert _picking(relaxed.candidates) == {"film", "movie", "alien"}
+    assert _needs(relaxed.candidates) == 2
 
 
 def test_candidates_come_from_the_rarest_words_within_the_postings_budget() -> None:
@@ -90,14 +121,12 @@ def test_candidates_come_from_the_rarest_words_within_the_postings_budget() -> N
     relaxed = relaxed_query(list(counts), weights, counts)
     assert relaxed is not None
     assert len(relaxed.terms) == 8  # every word still counts in the coverage
-    picking = {
-        t for group in relaxed.candidates.split(" | ") for t in group.strip("()").split(" & ")
-    }
+    picking = _picking(relaxed.candidates)
     # rarest first while their counts add up to at most the budget
-    assert picking == {"'girlfriend'", "'guy'", "'wrong'", "'someth'"}
-    assert sum(counts[t.strip("'")] for t in picking) <= CANDIDATE_POSTINGS
+    assert picking == {"girlfriend", "guy", "wrong", "someth"}
+    assert sum(counts[t] for t in picking) <= CANDIDATE_POSTINGS
     # any 2 of those 4 (as for a query of 4 words), not 3 as for 8 words
-    assert len(relaxed.candidates.split(" | ")) == math.comb(4, at_least(4))
+    assert _needs(relaxed.candidates) == at_least(4) == 2
 
 
 def test_the_budget_never_leaves_fewer_words_than_a_match_needs() -> None:
@@ -116,7 +145,9 @@ def test_a_word_with_synonyms_is_any_of_them_and_weighs_what_the_commonest_weigh
     # "father" is "dad" again: three words, rarest (by their commonest member) first
     assert relaxed.terms == ["'alien'", "('dad' | 'father')", "('kid' | 'child' | 'children')"]
     assert relaxed.weights == [idf(40, CATALOG), idf(600, CATALOG), idf(900, CATALOG)]
-    assert relaxed.candidates.startswith("('alien' & ('dad' | 'father')) | ")
+    assert _matches(relaxed.candidates, {"alien", "father"})  # "dad" found by its synonym
+    assert _matches(relaxed.candidates, {"father", "children"})
+    assert not _matches(relaxed.candidates, {"father", "dad"})  # one word of the query
     assert relaxed.highlight == " | ".join(relaxed.terms)
 
 
@@ -129,3 +160,14 @@ def test_synonyms_count_in_the_postings_budget() -> None:
     # the group holds 18,100 documents: it weighs least and, over the budget, picks nothing
     assert relaxed.terms[-1] == "('kid' | 'child' | 'children')"
     assert "kid" not in relaxed.candidates
+
+
+def test_the_candidates_need_exactly_k_of_the_picking_words() -> None:
+    # the factored "at least k of m" (relaxed.any_of) against its definition, every subset
+    for m in range(2, MAX_TERMS + 1):
+        words = [f"'w{i}'" for i in range(m)]
+        for k in range(1, m + 1):
+            candidates = any_of(words, k)
+            for size in range(m + 1):
+                for held in itertools.combinations(range(m), size):
+                    assert _matches(candidates, {f"w{i}" for i in held}) == (size >= k)

@@ -164,13 +164,29 @@ def relaxed_query(
     # them do, fewer when the budget kept only the rarest (3 of 8 words asked for 3 of the
     # rarest 4 or 5: at 1M documents described nDCG@10 fell from 0.750 to 0.711; 2 of
     # them kept it at 0.743)
-    groups = [" & ".join(g) for g in itertools.combinations(picking, at_least(len(picking)))]
     return RelaxedQuery(
         terms=terms,
         weights=[weight(word) for word in ranked],
-        candidates=" | ".join(f"({group})" for group in groups),
+        candidates=any_of(picking, at_least(len(picking))),
         highlight=" | ".join(terms),
     )
+
+
+def any_of(terms: Sequence[str], k: int) -> str:
+    """A tsquery true for a document with at least `k` of `terms` (tsquery operands, the
+    rarest first), factored by its first word: (a & any 2 of the rest) | any 3 of the rest.
+
+    The GIN index calls this expression for every document holding any of the words; the
+    flat form, an OR of every k-combination (56 ANDs for 3 of 8), evaluates each group's first
+    word, while the factored one stops at the first missing word of a branch: the same
+    documents, and the "most words" lookup 3.3 → 1.8 ms at p50, 12.2 → 5.3 ms at p95 (the 80
+    labelled described queries at 100k documents)."""
+    if k <= 1:
+        return terms[0] if len(terms) == 1 else "(" + " | ".join(terms) + ")"
+    if len(terms) == k:
+        return "(" + " & ".join(terms) + ")"
+    branches = [f"{terms[i]} & {any_of(terms[i + 1 :], k - 1)}" for i in range(len(terms) - k + 1)]
+    return "(" + " | ".join(f"({branch})" for branch in branches) + ")"
 
 
 def _term(members: list[str]) -> str:
