@@ -109,6 +109,28 @@ def test_every_document_is_scored_by_its_own_text_and_best_passage() -> None:
         assert abs(found[cid] - expected) < 0.01, cid
 
 
+def test_chosen_documents_are_scored_as_a_search_scores_them() -> None:
+    ids, embeddings = _corpus(500, seed=31)
+    index = VectorIndex()
+    index.apply(ids[:300], embeddings[:300], seq=1)
+    index.apply(ids[300:], embeddings[300:], seq=2)
+    index.apply(["d7"], [embeddings[8]], seq=3)  # re-embedded: the new vectors count
+    query = _unit(9)
+    searched = {n.content_id: n.similarity for n in index.nearest(query, k=500, floor=-1.0)}
+
+    chosen = ["d7", "d450", "unknown", "d3", "d299"]
+    scored = index.similarities(query, chosen)
+
+    assert [n.content_id for n in scored] == ["d7", "d450", "d3", "d299"]  # no vector: left out
+    for n in scored:
+        assert n.similarity == pytest.approx(searched[n.content_id], abs=1e-6)
+    expected = embeddings[8] @ query
+    assert scored[0].similarity == pytest.approx(
+        WHOLE_WEIGHT * expected[0] + (1 - WHOLE_WEIGHT) * expected.max(), abs=0.01
+    )
+    assert index.similarities(query, []) == [] and VectorIndex().similarities(query, ["d1"]) == []
+
+
 def _corpus(documents: int, seed: int) -> tuple[list[str], list[np.ndarray]]:
     """Documents of 1 to 4 random unit vectors each."""
     rng = np.random.default_rng(seed)

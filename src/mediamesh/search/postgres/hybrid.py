@@ -2,10 +2,12 @@
 
 A query goes hybrid when it has at least two words, every word together finds fewer than
 SEARCH_RELAX_BELOW documents, and none of them has all the words in its title (a title
-match means the person named the film: known-item search stays as it was). Then one
-statement (sql.HYBRID) ranks the strict matches first, in their own order, and after them
-the documents that match most of the words (relaxed.py) or are near in meaning (the vector
-index), with the same filters, required phrases and exclusions for every one of them.
+match means the person named the film: known-item search stays as it was). Then
+sql.RELAXED reads the documents that match most of the words (relaxed.py) while the vector
+index looks for the nearest by meaning; the word matches' own cosines are read from the
+index; and one statement (sql.HYBRID) ranks the strict matches first, in their own order,
+and after them the documents found by most words or by meaning, with the same filters,
+required phrases and exclusions for every one of them.
 
 Its pages continue with a cursor of their own (`h~` + keyset position), so a second page
 never switches between strict and hybrid ranking.
@@ -48,6 +50,44 @@ def wanted(terms: list[str], strict_total: int, rows: list[PageRow], below: int)
     return len(terms) >= 2 and strict_total < below and not any(row.title_hit for row in rows)
 
 
+@dataclass(frozen=True)
+class RelaxedMatches:
+    """The documents with most of the query's words (sql.RELAXED), and their coverage."""
+
+    content_ids: list[str]
+    coverages: list[float]
+
+
+async def relaxed_matches(
+    conn: asyncpg.Connection,
+    built: BuiltQuery,
+    query: SearchQuery,
+    relaxed: RelaxedQuery,
+    *,
+    candidate_limit: int,
+    seconds: float,
+) -> RelaxedMatches:
+    """Up to `candidate_limit` documents with most of the query's words that pass its
+    filters, phrases and exclusions, each with its coverage."""
+    with timed(seconds):
+        rows = await conn.fetch(
+            sql.RELAXED,
+            relaxed.candidates,
+            built.excluded,
+            built.required,
+            query.content_type,
+            query.category,
+            query.language,
+            query.tag,
+            candidate_limit,
+            relaxed.terms,
+            relaxed.weights,
+            relaxed.total_weight,
+            timeout=seconds,
+        )
+    return RelaxedMatches([r["content_id"] for r in rows], [float(r["coverage"]) for r in rows])
+
+
 async def read(
     conn: asyncpg.Connection,
     built: BuiltQuery,
@@ -55,8 +95,9 @@ async def read(
     *,
     terms: list[str],
     relaxed: RelaxedQuery | None,
+    relaxed_found: RelaxedMatches,
     neighbours: list[Neighbour],
-    meaning_matches: int,
+    scored: list[Neighbour],
     min_similarity: float,
     fuzzy_used: bool,
     candidate_limit: int,
@@ -65,10 +106,11 @@ async def read(
     seconds: float,
 ) -> tuple[Counts, list[HybridRow]]:
     """The hybrid match set's counts and one page of it (up to `size` rows after `after`).
-    `neighbours`: the nearest documents by meaning, nearest first; the first
-    `meaning_matches` of them with a cosine of at least `min_similarity` are matches, and
-    every candidate's meaning is scored by its cosine among them."""
+    `neighbours`: the nearest documents by meaning, nearest first, matches if their cosine
+    is at least `min_similarity`; `scored`: the cosines of other documents
+    (`relaxed_found`'s), which they are scored by."""
     marks = relaxed.highlight if relaxed else " | ".join(tsquery_term(t) for t in terms)
+    listed = [*neighbours, *scored]
     with timed(seconds):
         row = await conn.fetchrow(
             sql.HYBRID,
@@ -82,18 +124,16 @@ async def read(
             candidate_limit,
             fuzzy_used,
             built.required,
-            relaxed.candidates if relaxed else None,
-            relaxed.terms if relaxed else [],
-            relaxed.weights if relaxed else [],
-            relaxed.total_weight if relaxed else 1.0,
-            [n.content_id for n in neighbours],
-            [n.similarity for n in neighbours],
+            relaxed_found.content_ids,
+            relaxed_found.coverages,
+            [n.content_id for n in listed],
+            [n.similarity for n in listed],
             *keyset(after),
             size,
             highlight.TITLE_OPTIONS,
             highlight.DESCRIPTION_OPTIONS,
             marks or None,
-            meaning_matches,
+            len(neighbours),
             min_similarity,
             neighbours[-1].similarity if neighbours else 0.0,
             timeout=seconds,

@@ -122,11 +122,6 @@ async def search(stores: SearchStores, query: SearchQuery) -> SearchResult:
 SPECULATE_WORDS = 4
 # words (stop words aside) beyond which a query gets no typo-tolerant title matches
 TYPO_MAX_WORDS = 3
-# the cosines of this many times more of the nearest documents than are matches by meaning
-# are passed along, so that a match by words is also scored by its meaning. 5 scored the
-# tuning queries as 10 did (nDCG@10 0.853; 3: 0.852) and the hybrid statement joins half
-# as many: described p50 9.2 against 10.5 ms in process.
-SCORED_NEIGHBOURS_FACTOR = 5
 
 
 def _fuzzy_below(settings: Settings, parsed: query_text.ParsedQuery, built: BuiltQuery) -> int:
@@ -145,7 +140,7 @@ def _meaning(stores: SearchStores, query: SearchQuery) -> asyncio.Task[list[Neig
     meaning = stores.meaning
     if meaning is None or not meaning.ready:
         return None
-    k = _meaning_matches(stores.settings, query) * SCORED_NEIGHBOURS_FACTOR
+    k = _meaning_matches(stores.settings, query)
     task = asyncio.create_task(meaning.nearest(semantic_text.query_text(query.q), k, -1.0))
     # a speculative one may end unread (the strict answer sufficed): its failure is not news
     task.add_done_callback(lambda done: done.cancelled() or done.exception())
@@ -175,9 +170,20 @@ async def _hybrid(
 ) -> SearchResult:
     settings = stores.settings
     relaxed = None
+    found = hybrid.RelaxedMatches([], [])
+    # the words' matches are read while the meaning task (a worker thread) runs
     if len(set(built.terms)) >= 3:
         stats = await term_stats(conn, built.terms, seconds)
         relaxed = relaxed_query(built.terms, stats.weights, stats.documents, stats.synonyms)
+        if relaxed is not None:
+            found = await hybrid.relaxed_matches(
+                conn,
+                built,
+                query,
+                relaxed,
+                candidate_limit=settings.search_candidate_limit,
+                seconds=seconds,
+            )
     neighbours: list[Neighbour] = []
     if meaning is not None:
         try:
@@ -186,14 +192,21 @@ async def _hybrid(
             log.warning("the query's embedding took over %g s: answering by words alone", seconds)
         except Exception:  # the model could not run: words alone still answer
             log.exception("search by meaning failed: answering by words alone")
+    # a match by words is scored by its meaning too: its own cosine, from the index
+    scored: list[Neighbour] = []
+    if neighbours and stores.meaning is not None:
+        listed = {n.content_id for n in neighbours}
+        others = [cid for cid in found.content_ids if cid not in listed]
+        scored = stores.meaning.similarities(semantic_text.query_text(query.q), others)
     counts, rows = await hybrid.read(
         conn,
         built,
         query,
         terms=built.terms,
         relaxed=relaxed,
+        relaxed_found=found,
         neighbours=neighbours,
-        meaning_matches=_meaning_matches(settings, query),
+        scored=scored,
         min_similarity=settings.search_semantic_min_similarity,
         fuzzy_used=strict.fuzzy_used,
         candidate_limit=settings.search_candidate_limit,

@@ -289,28 +289,45 @@ WHERE content_id = ANY($1::text[]) AND deleted_at IS NULL
 """
 
 # --- Hybrid: match most words, and by meaning (search/postgres/hybrid.py, docs/SEARCH.md) ---
-# When every word finds fewer than a page of documents, the candidates are
+# RELAXED: the documents with at least k of the query's words ($1, relaxed.py), up to $8,
+# kept only if they pass the filters ($4..$7), contain the required phrases ($3) and none of
+# the exclusions ($2), each with its coverage: the sum of the idf of the query words it has
+# ($9 terms, $10 their idf) over the sum of all ($11). Read while the query's nearest
+# documents by meaning are looked for, so that both are known before HYBRID.
+RELAXED = f"""
+WITH terms AS MATERIALIZED (  -- parsed once, not once per candidate
+    SELECT term::tsquery AS term, w FROM unnest($9::text[], $10::float8[]) AS t(term, w)
+)
+SELECT d.content_id,
+       (SELECT sum(w) FROM terms WHERE d.document @@ terms.term) / $11::float8 AS coverage
+FROM search_documents d
+WHERE d.document @@ $1::tsquery AND {_FILTERS}
+  AND ($3::text IS NULL OR d.document @@ $3::tsquery) AND {_NOT_EXCLUDED}
+LIMIT $8
+"""
+
+# HYBRID: when every word finds fewer than a page of documents, the candidates are
 #   strict:   the strict match set as above (every word, or typo-tolerant titles when $9),
-#   relaxed:  documents with at least k of the query's words ($11, relaxed.py), up to $8,
-#   semantic: the $24 nearest documents by meaning with a cosine of at least $25 (of the
-#             $15 ids and $16 cosines, nearest first, from the vector index),
+#   relaxed:  RELAXED's documents ($11 ids, $12 coverages),
+#   semantic: the first $22 of the $13 ids (with $14 cosines, nearest first, from the vector
+#             index) with a cosine of at least $23; the ids after them are RELAXED's
+#             documents that are not among them, with their cosines,
 # each kept only if it passes the filters, contains the required phrases ($10) and none of
 # the exclusions ($2). Score:
 #   strict rows:  STRICT_TIER + the strict score   (named matches keep their order, on top)
 #   other rows:   RELAXED_WEIGHT * coverage + MEANING_WEIGHT * cosine
-#   (a document's cosine: from $15/$16, which reach further than the matches by meaning, so
-#   a word match is scored by its meaning too; beyond them, $26, the last cosine listed)
+#   (a document's cosine: from $13/$14; a document without a vector yet: $24, the nearest
+#   documents' last cosine)
 #   every row:    + POPULARITY_WEIGHT * popularity (0..1): breaks near-ties only
-# coverage = sum of idf of the query words the document has / sum of idf of all ($12..$14).
-# One row: total, facets, and the page (after the $17..$19 keyset, $20 rows) as JSON.
+# One row: total, facets, and the page (after the $15..$17 keyset, $18 rows) as JSON.
 
 _HYBRID_KEEP = f"""{_FILTERS}
       AND ($10::text IS NULL OR d.document @@ $10::tsquery)
       AND {_NOT_EXCLUDED}"""
 
 _HYBRID_HIGHLIGHTS = f"""page.by_text, page.by_meaning,
-                     ts_headline({CONFIG}, d.title, $23::tsquery, $21) AS title_marked,
-                     ts_headline({CONFIG}, d.description, $23::tsquery, $22) AS description_marked"""
+                     ts_headline({CONFIG}, d.title, $21::tsquery, $19) AS title_marked,
+                     ts_headline({CONFIG}, d.description, $21::tsquery, $20) AS description_marked"""
 
 HYBRID = f"""
 WITH strict AS (
@@ -322,16 +339,12 @@ WITH strict AS (
      LIMIT $8)
 ),
 relaxed AS (
-    SELECT d.content_id,
-           (SELECT sum(w) FROM unnest($12::text[], $13::float8[]) t(term, w)
-            WHERE d.document @@ term::tsquery) / $14::float8 AS coverage
-    FROM search_documents d
-    WHERE $11::text IS NOT NULL AND d.document @@ $11::tsquery AND {_HYBRID_KEEP}
-    LIMIT $8
+    SELECT r.content_id, r.coverage
+    FROM unnest($11::text[], $12::float8[]) AS r(content_id, coverage)
 ),
 nearest AS (
-    SELECT s.content_id, s.cosine, s.n <= $24 AND s.cosine >= $25 AS is_match
-    FROM unnest($15::text[], $16::float8[]) WITH ORDINALITY AS s(content_id, cosine, n)
+    SELECT s.content_id, s.cosine, s.n <= $22 AND s.cosine >= $23 AS is_match
+    FROM unnest($13::text[], $14::float8[]) WITH ORDINALITY AS s(content_id, cosine, n)
 ),
 found AS (
     SELECT content_id, max(strict) AS strict, max(coverage) AS coverage,
@@ -347,7 +360,7 @@ matches AS (
     SELECT d.content_id, d.title_norm, d.content_type, d.category, d.language,
            (CASE WHEN f.strict IS NOT NULL THEN {STRICT_TIER} + f.strict
                  ELSE {RELAXED_WEIGHT} * coalesce(f.coverage, 0)
-                      + {MEANING_WEIGHT} * greatest(coalesce(n.cosine, $26), 0) END
+                      + {MEANING_WEIGHT} * greatest(coalesce(n.cosine, $24), 0) END
             + {POPULARITY_WEIGHT} * coalesce(p.popularity, 0))::float8 AS score,
            f.strict IS NOT NULL OR f.coverage IS NOT NULL AS by_text,
            f.by_meaning
@@ -357,7 +370,7 @@ matches AS (
     WHERE f.strict IS NOT NULL OR ({_HYBRID_KEEP})
 ),
 {_FACET_COUNTS},
-{_page("$17", "$18", "$19", "$20", relation="matches")}
+{_page("$15", "$16", "$17", "$18", relation="matches")}
 SELECT (SELECT count(*) FROM matches) AS total, false AS fuzzy_used,
        NULL::float4 AS catalog_rows,
        {_FACETS},

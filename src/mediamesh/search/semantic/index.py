@@ -256,18 +256,26 @@ class VectorIndex:
         tail = np.arange(min(held, rows), rows, dtype=np.int64)
         candidates = np.concatenate([proposed, tail])
         blocks = np.unique(np.searchsorted(starts, candidates, side="right") - 1)
-        firsts = starts[blocks]
-        ends = np.append(starts, rows)[blocks + 1]
-        lengths = ends - firsts
-        offsets = np.zeros(len(blocks), dtype=np.int64)
-        np.cumsum(lengths[:-1], out=offsets[1:])
-        # the rows of every candidate block, block after block
-        gathered = np.repeat(firsts - offsets, lengths) + np.arange(int(lengths.sum()))
-        cosines = scan.scanner().cosines(codes[gathered], scales[gathered], query)
-        whole = cosines[offsets]
-        best = np.maximum.reduceat(cosines, offsets)
-        scores = WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * best
-        return scores.astype(np.float32, copy=False), blocks
+        return _scored(blocks, query, starts, rows, codes, scales), blocks
+
+    def similarities(self, query: np.ndarray, content_ids: Sequence[str]) -> list[Neighbour]:
+        """The similarity of each of `content_ids` that has a vector (the others are left
+        out), scored exactly as a search scores it. Cheap: the rows of these documents only
+        (~0.2 ms for a thousand)."""
+        starts, owners, blocks_of = self._starts, self._owners, self._blocks
+        codes, scales = self._codes, self._scales
+        rows = min(self._rows, len(codes))
+        starts = starts[starts < rows]
+        found = [b for cid in content_ids if (b := blocks_of.get(cid)) is not None]
+        blocks = np.array([b for b in found if b < len(starts)], dtype=np.int64)
+        if not len(blocks):
+            return []
+        scores = _scored(blocks, query, starts, rows, codes, scales)
+        return [
+            Neighbour(owner, similarity)
+            for b, similarity in zip(blocks.tolist(), scores.tolist(), strict=True)
+            if (owner := owners[b]) is not None
+        ]
 
     def _passage_layout(self, starts: np.ndarray, rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each j ≥ 1: the blocks with more than j vectors, and the row of their j-th
@@ -328,6 +336,30 @@ class VectorIndex:
         rows = rows[rows < below]
         self._overwritten = [rows[size:]] if len(rows) > size else []
         return rows[:size]
+
+
+def _scored(
+    blocks: npt.NDArray[np.int64],
+    query: np.ndarray,
+    starts: npt.NDArray[np.int64],
+    rows: int,
+    codes: scan.Codes,
+    scales: npt.NDArray[np.float32],
+) -> npt.NDArray[np.float32]:
+    """The similarity of each of `blocks` from all of its rows: the
+    blend of its whole text's cosine and its best one."""
+    firsts = starts[blocks]
+    ends = np.append(starts, rows)[blocks + 1]
+    lengths = ends - firsts
+    offsets = np.zeros(len(blocks), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=offsets[1:])
+    # the rows of every block, block after block
+    gathered = np.repeat(firsts - offsets, lengths) + np.arange(int(lengths.sum()))
+    cosines = scan.scanner().cosines(codes[gathered], scales[gathered], query)
+    whole = cosines[offsets]
+    best = np.maximum.reduceat(cosines, offsets)
+    scores = WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * best
+    return scores.astype(np.float32, copy=False)
 
 
 def _graph_rows(held: int, documents: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from threading import Lock
 
 import numpy as np
@@ -52,6 +52,15 @@ class QueryMeaning:
         if vector is not None and (self.index.rows <= INLINE_ROWS or self.index.searches_graph(k)):
             return self.index.nearest(vector, k, floor)
         return await asyncio.to_thread(self._nearest, text, k, floor)
+
+    def similarities(self, text: str, content_ids: Sequence[str]) -> list[Neighbour]:
+        """The similarity of each of `content_ids` that has a vector, to `text`, whose vector
+        `nearest` computed (else none: only a query searched by meaning is scored). On the
+        loop: the rows of these documents only."""
+        vector = self._remembered(text)
+        if vector is None or not content_ids:
+            return []
+        return self.index.similarities(vector, content_ids)
 
     def _nearest(self, text: str, k: int, floor: float) -> list[Neighbour]:
         return self.index.nearest(self.vector(text), k, floor)
