@@ -94,7 +94,9 @@ def by_count(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _filters(query: SearchQuery) -> tuple[str | None, ...]:
+def filter_args(query: SearchQuery) -> tuple[str | None, ...]:
+    """A query's four filters, as the statements take them (content type, category,
+    language, tag)."""
     return (query.content_type, query.category, query.language, query.tag)
 
 
@@ -141,14 +143,14 @@ async def sample_matches(
 ) -> Counts:
     """Total and facets of the matches among a random `percent` of the table's pages."""
     if built is None:
-        return await _counted(conn, sql.BROWSE_SAMPLE, (*_filters(query), percent), seconds)
-    args = (*_matching(built, query), fuzzy_used, percent)
+        return await _counted(conn, sql.BROWSE_SAMPLE, (*filter_args(query), percent), seconds)
+    args = (*matching_args(built, query), fuzzy_used, percent)
     return await _counted(conn, sql.SAMPLE_MATCHES, args, seconds)
 
 
-def _matching(built: BuiltQuery, query: SearchQuery) -> tuple[object, ...]:
+def matching_args(built: BuiltQuery, query: SearchQuery) -> tuple[object, ...]:
     """The leading arguments of the match statements: the query's terms, then its filters."""
-    return (built.tsquery, built.excluded, built.fuzzy, *_filters(query))
+    return (built.tsquery, built.excluded, built.fuzzy, *filter_args(query))
 
 
 async def _counted(
@@ -188,7 +190,7 @@ async def read_search(
     with timed(seconds):
         row = await conn.fetchrow(
             sql.SEARCH,
-            *_matching(built, query),
+            *matching_args(built, query),
             candidate_limit,
             fuzzy_below,
             cap,
@@ -214,7 +216,7 @@ async def read_browse(
     (of the first `cap`) and up to `size` of them after `after`, in title order."""
     with timed(seconds):
         row = await conn.fetchrow(
-            sql.BROWSE, *_filters(query), cap, *keyset(after)[1:], size, timeout=seconds
+            sql.BROWSE, *filter_args(query), cap, *keyset(after)[1:], size, timeout=seconds
         )
     return counts_of(row), page_rows(row, PageRow)
 
