@@ -55,9 +55,9 @@ WHERE ndoc > 1
 
 @dataclass(frozen=True)
 class RelaxedQuery:
-    terms: list[str]  # tsquery texts of single lexemes, rarest first
-    weights: list[float]  # their idf
-    candidates: str  # tsquery: at least `at_least` of the terms
+    terms: list[str]  # tsquery texts of each word (a lexeme, or it or its synonyms), rarest first
+    weights: list[float]  # their idf (a word with synonyms: its commonest member's)
+    candidates: str  # tsquery: at least `at_least` of the words that pick candidates
     highlight: str  # tsquery: any of the terms
 
     @property
@@ -191,9 +191,7 @@ def any_of(terms: Sequence[str], k: int) -> str:
 
 def _term(members: list[str]) -> str:
     """A word as a tsquery operand: the lexeme, or any of it and its synonyms."""
-    if len(members) == 1:
-        return tsquery_term(members[0])
-    return "(" + " | ".join(tsquery_term(member) for member in members) + ")"
+    return any_of([tsquery_term(member) for member in members], 1)
 
 
 def tsquery_term(lexeme: str) -> str:

@@ -266,8 +266,10 @@ class VectorIndex:
         codes, scales = self._codes, self._scales
         rows = min(self._rows, len(codes))
         starts = starts[starts < rows]
-        found = [b for cid in content_ids if (b := blocks_of.get(cid)) is not None]
-        blocks = np.array([b for b in found if b < len(starts)], dtype=np.int64)
+        held = len(starts)  # (a block appended since `starts` was read is left out)
+        blocks = np.array(
+            [b for cid in content_ids if (b := blocks_of.get(cid, held)) < held], dtype=np.int64
+        )
         if not len(blocks):
             return []
         scores = _scored(blocks, query, starts, rows, codes, scales)
