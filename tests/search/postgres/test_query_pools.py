@@ -56,5 +56,6 @@ async def test_the_pools_connections_have_their_settings(
             assert await conn.fetchval("SHOW plan_cache_mode") == plans
             assert await conn.fetchval("SHOW synchronize_seqscans") == "off"
             assert await conn.fetchval("SHOW jit") == "off"
+            assert await conn.fetchval("SHOW max_parallel_workers_per_gather") == "0"
     finally:
         await pool.close()

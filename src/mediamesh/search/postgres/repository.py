@@ -39,10 +39,14 @@ FACETS = ("contentType", "category", "language")
 # - no JIT: at 1M documents the cost estimates of filtered statements pass jit_above_cost,
 #   and compiling took 46 of a 90 ms query ("kisses" in Action); off, the worst filtered
 #   query went from 55-57 to 35 ms with the same results (2026-12-05, bench --scale's data).
+# - no parallel workers: the first rows of a parallel scan (the title tier's first $8, the
+#   first candidates) are whichever worker read first, another subset on each page of the
+#   same query; at 1M documents six filtered searches took the same time either way.
 SESSION_SETTINGS = {
     "plan_cache_mode": "force_generic_plan",
     "synchronize_seqscans": "off",
     "jit": "off",
+    "max_parallel_workers_per_gather": "0",
 }
 # ...but a kept plan cannot see how common one filter's value is: a filtered search runs on
 # connections that plan each statement for its parameters. Measured (36k films, search
@@ -58,6 +62,17 @@ class BuiltQuery:
     fuzzy: str  # normalised words for trigram matching
     terms: list[str] = field(default_factory=list)  # the positive words' lexemes
     required: str | None = None  # tsquery of the positive quoted phrases (every result)
+    # how many documents it may match (None: not estimated, see sql.BUILD_SEARCH), of how many
+    estimate: float | None = None
+    catalog_rows: float = 1.0
+
+    def broad(self, cap: int) -> bool:
+        """Whether reading its first `cap` matches in table order beats the index, which
+        collects every match first. The index costs ~0.15 us a match, the table ~0.6 us a
+        row read (1M documents, this machine), and the table is read up to the cap's share
+        of the matches: broad when estimate^2 >= 4 * cap * catalog rows (63,000 matches of
+        1M documents for a cap of 1,001; 12,000 of the sample's 36,000)."""
+        return self.estimate is not None and self.estimate**2 >= 2 * cap * self.catalog_rows
 
 
 @dataclass(frozen=True)
@@ -125,7 +140,13 @@ async def build_query(conn: asyncpg.Connection, parsed: ParsedQuery, seconds: fl
     with timed(seconds):
         row = await conn.fetchrow(sql.BUILD_SEARCH, *parts, timeout=seconds)
     built = BuiltQuery(
-        row["tsquery"], row["excluded"], row["fuzzy"] or "", list(row["terms"]), row["required"]
+        row["tsquery"],
+        row["excluded"],
+        row["fuzzy"] or "",
+        list(row["terms"]),
+        row["required"],
+        row["estimate"],
+        row["catalog_rows"],
     )
     _built[parts] = built
     while len(_built) > BUILT_CACHED:
@@ -186,10 +207,13 @@ async def read_search(
     """One statement (sql.SEARCH): the total and facets of the match set's first `cap` rows
     (the whole match set when `total` < `cap`), and up to `size` rows after `after` in
     (score DESC, title_norm, content_id) order. Typo-tolerant title matches join the match
-    set when full text finds fewer than `fuzzy_below` documents."""
+    set when full text finds fewer than `fuzzy_below` documents. A broad query without
+    filters (BuiltQuery.broad) reads its matches in table order (sql.SEARCH_BROAD); with
+    filters, the planner sees their values and chooses."""
+    broad = built.broad(cap) and not any(filter_args(query))
     with timed(seconds):
         row = await conn.fetchrow(
-            sql.SEARCH,
+            sql.SEARCH_BROAD if broad else sql.SEARCH,
             *matching_args(built, query),
             candidate_limit,
             fuzzy_below,
