@@ -60,6 +60,9 @@ async def test_a_common_word_is_broad_and_a_rare_one_is_not(films: Settings) -> 
     # words are taken as independent: two common ones, fewer than either
     both = await built(films.database_url, "american film ")
     assert both.estimate is not None and both.estimate < film.estimate
+    # alternatives: the largest (a lower bound of what either finds)
+    either = await built(films.database_url, "pirate or film ")
+    assert either.tsquery == "'pirat' | 'film'" and either.estimate == film.estimate
 
 
 async def test_a_prefix_counts_the_words_it_starts(films: Settings) -> None:

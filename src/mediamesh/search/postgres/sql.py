@@ -32,10 +32,11 @@ POPULARITY_WEIGHT = 0.02
 
 # Turns the parsed query into tsqueries with functions only, never by parsing user text as
 # tsquery syntax; the canonical text it returns is then used as a constant by the others.
-# `estimate`: how many documents a plain query (words and prefixes, every one required) may
-# match, from the word counts of search_terms (a prefix: its words' counts summed; the words
-# taken as independent), beside `catalog_rows`, the table's; NULL for any other query (`or`,
-# phrases, exclusions). search.py reads a query that most documents match differently.
+# `estimate`: how many documents the query may match, from the word counts of search_terms:
+# a word's count, a prefix's words' counts summed, alternatives (`or`, a prefix typed and
+# stemmed) their largest, required words multiplied as if independent; beside
+# `catalog_rows`, the table's. NULL for a phrase or an exclusion (fewer than their words).
+# repository.read_search reads a query that most documents match differently.
 BUILD_SEARCH = f"""
 WITH built AS (
     SELECT nullif(CASE WHEN $3::text IS NULL THEN websearch_to_tsquery({CONFIG}, $1)
