@@ -18,6 +18,7 @@ from mediamesh.search.postgres import search as postgres_search
 from mediamesh.search.postgres.query_text import parse
 from mediamesh.search.postgres.repository import BuiltQuery
 from mediamesh.settings import Settings
+from tests.search.postgres.test_counts import exact_counts
 from tests.search.search_api import search
 
 CAP = postgres_search.EXACT_COUNT_LIMIT + 1
@@ -31,18 +32,6 @@ async def built(url: str, text: str) -> BuiltQuery:
         await conn.close()
 
 
-async def matching(url: str, tsquery: str) -> int:
-    conn = await asyncpg.connect(url)
-    try:
-        where = "deleted_at IS NULL AND document @@ $1::tsquery"
-        count: int = await conn.fetchval(
-            f"SELECT count(*) FROM search_documents WHERE {where}", tsquery
-        )
-    finally:
-        await conn.close()
-    return count
-
-
 @pytest.fixture(autouse=True)
 def fresh_builds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Estimates are cached with the built query: none from another test's database."""
@@ -52,7 +41,7 @@ def fresh_builds(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_a_common_word_is_broad_and_a_rare_one_is_not(films: Settings) -> None:
     film = await built(films.database_url, "film ")
     assert film.tsquery == "'film'" and film.estimate is not None
-    exact = await matching(films.database_url, "'film'")
+    exact, _ = await exact_counts(films.database_url, "'film'")
     assert 0.9 * exact <= film.estimate <= exact  # a word's count is its documents
     assert film.broad(CAP)
     pirate = await built(films.database_url, "pirate ")
@@ -69,7 +58,8 @@ async def test_a_prefix_counts_the_words_it_starts(films: Settings) -> None:
     prefix = await built(films.database_url, "direc")  # directed, director, direction...
     assert prefix.tsquery is not None and ":*" in prefix.tsquery
     assert prefix.estimate is not None
-    assert prefix.estimate >= 0.9 * await matching(films.database_url, "'direct'")
+    direct, _ = await exact_counts(films.database_url, "'direct'")
+    assert prefix.estimate >= 0.9 * direct
 
 
 @pytest.mark.parametrize(

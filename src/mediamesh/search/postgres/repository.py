@@ -117,6 +117,11 @@ def filter_args(query: SearchQuery) -> tuple[str | None, ...]:
     return (query.content_type, query.category, query.language, query.tag)
 
 
+def filtered(query: SearchQuery) -> bool:
+    """Whether the query has any filter."""
+    return any(filter_args(query))
+
+
 # Built queries by their parsed parts: building one is a pure function of the text and the
 # schema's text search configuration, and a search box sees the same queries again and again
 BUILT_CACHED = 4_096
@@ -212,7 +217,7 @@ async def read_search(
     set when full text finds fewer than `fuzzy_below` documents. A broad query without
     filters (BuiltQuery.broad) reads its matches in table order (sql.SEARCH_BROAD); with
     filters, the planner sees their values and chooses."""
-    broad = built.broad(cap) and not any(filter_args(query))
+    broad = built.broad(cap) and not filtered(query)
     with timed(seconds):
         row = await conn.fetchrow(
             sql.SEARCH_BROAD if broad else sql.SEARCH,

@@ -67,7 +67,7 @@ async def search(stores: SearchStores, query: SearchQuery) -> SearchResult:
     meaning = None
     try:
         with translated_errors(settings.database_url), postgres_repository.timed(timeout):
-            pool = stores.queries_for(_filtered(query))
+            pool = stores.queries_for(postgres_repository.filtered(query))
             async with pool.acquire(timeout=timeout) as conn:
                 built = None
                 if parsed.is_empty:
@@ -147,14 +147,10 @@ def _meaning(stores: SearchStores, query: SearchQuery) -> asyncio.Task[list[Neig
     return task
 
 
-def _filtered(query: SearchQuery) -> bool:
-    return any((query.content_type, query.category, query.language, query.tag))
-
-
 def _meaning_matches(settings: Settings, query: SearchQuery) -> int:
     """How many of the nearest documents are matches (if near enough); the nearest may not
     pass the filters: more when there are some."""
-    return settings.search_semantic_candidates * (10 if _filtered(query) else 1)
+    return settings.search_semantic_candidates * (10 if postgres_repository.filtered(query) else 1)
 
 
 async def _hybrid(

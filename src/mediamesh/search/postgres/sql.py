@@ -17,8 +17,11 @@ Every statement reads live documents only (deleted_at IS NULL: tombstones are in
 from __future__ import annotations
 
 CONFIG = "'public.mediamesh_english'::regconfig"
-# A required word of a tsquery's text, 'lexeme' or 'prefix':* (a quote doubled inside), as a
-# regular expression in SQL text: the lexeme and the prefix mark are its two groups.
+# The planner's row count of the table: how large a share a sample of n rows is, and the
+# base of BUILD_SEARCH's estimate.
+_CATALOG_ROWS = "(SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass)"
+# A word of a tsquery's text, 'lexeme' or 'prefix':* (a quote doubled inside), as a regular
+# expression in SQL text: the lexeme and the prefix mark are its two groups.
 _TERM = r"''((?:[^'']|'''')+)''(:\*)?"
 
 # Scores (docs/SEARCH.md, "Ranking"): strict matches score STRICT_TIER + their text score in
@@ -48,8 +51,7 @@ WITH built AS (
            mediamesh_normalize($5) AS fuzzy,
            tsvector_to_array(to_tsvector({CONFIG}, $5)) AS terms,
            nullif(websearch_to_tsquery({CONFIG}, $6)::text, '') AS required,
-           (SELECT greatest(reltuples, 1)::float8 FROM pg_class
-            WHERE oid = 'search_documents'::regclass) AS catalog_rows
+           greatest({_CATALOG_ROWS}, 1)::float8 AS catalog_rows
 )
 SELECT built.*,
        (SELECT CASE WHEN bool_and(plain) AND tsquery !~ '[!<]'
@@ -132,9 +134,6 @@ _FACETS = """(SELECT jsonb_object_agg(value, n) FROM facet_counts
         WHERE facet = 5 AND value IS NOT NULL) AS category,
        (SELECT jsonb_object_agg(value, n) FROM facet_counts
         WHERE facet = 6 AND value IS NOT NULL) AS language"""
-
-# The planner's row count of the table: how large a share a sample of n rows is.
-_CATALOG_ROWS = "(SELECT reltuples FROM pg_class WHERE oid = 'search_documents'::regclass)"
 
 
 def _page(score: str, title_norm: str, content_id: str, size: str, relation: str = "ranked") -> str:
@@ -231,8 +230,8 @@ SELECT (SELECT count(*) FROM matches) AS total,
 
 
 SEARCH = _search("d.document @@ $1::tsquery")
-# SEARCH for a query that a large share of the documents match (search.py decides by
-# BUILD_SEARCH's estimate): its full-text matches are read in table order, with a condition
+# SEARCH for a query that a large share of the documents match (repository.read_search
+# decides by BUILD_SEARCH's estimate): its full-text matches are read in table order, with a condition
 # no index serves, up to the cap. Through the index, every match is collected before the
 # first is read: "sta" in 1M documents, 406,880 matches in 63 ms, against 1.2 ms for the
 # 1,001 read in table order.
