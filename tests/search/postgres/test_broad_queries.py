@@ -1,8 +1,11 @@
 """A query that most documents match reads its first matches in table order (sql.SEARCH_BROAD)
-instead of through the index, which collects every match first: chosen by BUILD_SEARCH's
-estimate from the word counts, and giving the very same answer.
+instead of through the index, which collects every match first; a query whose last word,
+typed as a prefix, matches far more documents than its other words finds their documents
+through the index and checks each against the whole query (sql.SEARCH_NARROW). Both are
+chosen by BUILD_SEARCH's estimates from the word counts, and give the very same answer.
 
-On the films, "film" is in ~33,000 of ~36,000 documents; "pirate" in a few dozen."""
+On the films, "film" is in ~33,000 of ~36,000 documents, "war" in ~2,400, "pirate" in a
+few dozen."""
 
 from __future__ import annotations
 
@@ -103,3 +106,56 @@ async def test_a_broad_query_answers_as_the_index_would(
     monkeypatch.setattr(BuiltQuery, "broad", lambda self, cap: False)
     assert await search(films_client, **params) == broad
     assert await search(films_client, **params, cursor=broad["nextCursor"]) == follow
+
+
+async def test_a_prefix_far_commoner_than_the_other_words_is_narrowed(films: Settings) -> None:
+    war = await built(films.database_url, "war fil")  # film, filmed, filming...
+    assert war.narrow == "'war'" and war.narrow_estimate is not None
+    exact, _ = await exact_counts(films.database_url, "'war'")
+    assert 0.9 * exact <= war.narrow_estimate <= exact
+    assert war.prefix_estimate is not None and war.prefix_estimate > 6 * war.narrow_estimate
+    assert war.narrowed()
+    # the other way round: the words before the prefix are the common ones
+    film = await built(films.database_url, "film pira")
+    assert film.narrow == "'film'" and not film.narrowed()
+    # no prefix (a space typed after the last word), or nothing before it: nothing to narrow
+    assert not (await built(films.database_url, "war film ")).narrowed()
+    assert (await built(films.database_url, "film")).narrow is None
+    # an exclusion before the prefix: not estimated, so not narrowed
+    assert not (await built(films.database_url, "-treasure pirate fil")).narrowed()
+
+
+def test_narrowed_is_where_the_prefix_outnumbers_the_other_words() -> None:
+    def query(narrow: float | None, prefix: float | None) -> BuiltQuery:
+        return BuiltQuery(
+            "'x' & 'y':*", None, "x y", narrow="'x'", narrow_estimate=narrow, prefix_estimate=prefix
+        )
+
+    assert query(1_000, 6_000).narrowed()
+    assert not query(1_000, 5_999).narrowed()
+    assert not query(None, 6_000).narrowed()  # a phrase or an exclusion before the prefix
+    assert not BuiltQuery("'y':*", None, "y", prefix_estimate=6_000).narrowed()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "war film", "limit": 10},  # ~2,400 matches: a capped count, estimated
+        {"q": "pirate fil", "limit": 5},  # a few dozen: counted exactly
+        {"q": "war fil", "limit": 10, "category": "Drama"},
+        {"q": "pirate or war fil", "limit": 10},  # alternatives before the prefix
+    ],
+)
+async def test_a_narrowed_query_answers_as_the_index_would(
+    films: Settings,
+    films_client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    params: dict[str, Any],
+) -> None:
+    assert (await built(films.database_url, params["q"])).narrowed()
+    narrowed = await search(films_client, **params)
+    assert narrowed["items"] and narrowed["nextCursor"]
+    follow = await search(films_client, **params, cursor=narrowed["nextCursor"])
+    monkeypatch.setattr(BuiltQuery, "narrowed", lambda self: False)
+    assert await search(films_client, **params) == narrowed
+    assert await search(films_client, **params, cursor=narrowed["nextCursor"]) == follow
