@@ -152,10 +152,33 @@ async def test_a_narrowed_query_answers_as_the_index_would(
     monkeypatch: pytest.MonkeyPatch,
     params: dict[str, Any],
 ) -> None:
+    await _same_as_the_index(films, films_client, monkeypatch, params)
+
+
+async def test_a_narrowed_description_answers_as_the_index_would(
+    films: Settings, films_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 4 documents have every word, none in its title: too few, so the answer is hybrid
+    # (most words, meaning), its strict part narrowed too (sql.HYBRID_NARROW)
+    params = {"q": "pirate treasure fil", "limit": 5}
+    answer = await _same_as_the_index(films, films_client, monkeypatch, params)
+    assert answer["total"] > 4  # widened: the strict answer alone would be 4
+
+
+async def _same_as_the_index(
+    films: Settings,
+    films_client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    """A narrowed query's first page and the next, which must equal the index's; returns
+    the first page."""
     assert (await built(films.database_url, params["q"])).narrowed()
     narrowed = await search(films_client, **params)
     assert narrowed["items"] and narrowed["nextCursor"]
     follow = await search(films_client, **params, cursor=narrowed["nextCursor"])
-    monkeypatch.setattr(BuiltQuery, "narrowed", lambda self: False)
-    assert await search(films_client, **params) == narrowed
-    assert await search(films_client, **params, cursor=narrowed["nextCursor"]) == follow
+    with monkeypatch.context() as patched:
+        patched.setattr(BuiltQuery, "narrowed", lambda self: False)
+        assert await search(films_client, **params) == narrowed
+        assert await search(films_client, **params, cursor=narrowed["nextCursor"]) == follow
+    return narrowed

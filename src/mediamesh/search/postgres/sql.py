@@ -397,10 +397,13 @@ _HYBRID_HIGHLIGHTS = f"""page.by_text, page.by_meaning,
                      ts_headline({CONFIG}, d.title, $21::tsquery, $19) AS title_marked,
                      ts_headline({CONFIG}, d.description, $21::tsquery, $20) AS description_marked"""
 
-HYBRID = f"""
+
+def _hybrid(matching: str) -> str:
+    """HYBRID, its strict full-text matches being the documents where `matching` holds."""
+    return f"""
 WITH strict AS (
     (SELECT {_SCORED} FROM search_documents d
-     WHERE d.document @@ $1::tsquery AND {_FILTERS} LIMIT $8)
+     WHERE {matching} AND {_FILTERS} LIMIT $8)
     UNION
     (SELECT {_SCORED} FROM search_documents d
      WHERE $9::boolean AND $3 <> '' AND d.title_norm %> $3 AND {_NOT_EXCLUDED} AND {_FILTERS}
@@ -444,3 +447,11 @@ SELECT (SELECT count(*) FROM matches) AS total, false AS fuzzy_used,
        {_FACETS},
        {_page_rows(_HYBRID_HIGHLIGHTS)}
 """
+
+
+HYBRID = _hybrid("d.document @@ $1::tsquery")
+# HYBRID for a query narrowed as SEARCH_NARROW is ($25: BuiltQuery.narrow). A description's
+# last word is a prefix too: at 1M documents, its strict matches took 142 ms together for
+# the 36 of the workload's described queries that are narrowed, 24.5 narrowed ("two train
+# robbers run from a posse and flee to south america", 'america':*, 37 -> 0.8 ms).
+HYBRID_NARROW = _hybrid("d.document @@ $25::tsquery AND (d.document @@ $1::tsquery) IS TRUE")
