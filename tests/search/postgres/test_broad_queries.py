@@ -100,12 +100,8 @@ async def test_a_broad_query_answers_as_the_index_would(
     params: dict[str, Any],
 ) -> None:
     assert (await built(films.database_url, params["q"])).broad(CAP)
-    broad = await search(films_client, **params)
+    broad = await _same_as_the_index(films_client, monkeypatch, params, "broad")
     assert broad["total"] > postgres_search.EXACT_COUNT_LIMIT  # a capped, broad match set
-    follow = await search(films_client, **params, cursor=broad["nextCursor"])
-    monkeypatch.setattr(BuiltQuery, "broad", lambda self, cap: False)
-    assert await search(films_client, **params) == broad
-    assert await search(films_client, **params, cursor=broad["nextCursor"]) == follow
 
 
 async def test_a_prefix_far_commoner_than_the_other_words_is_narrowed(films: Settings) -> None:
@@ -152,7 +148,8 @@ async def test_a_narrowed_query_answers_as_the_index_would(
     monkeypatch: pytest.MonkeyPatch,
     params: dict[str, Any],
 ) -> None:
-    await _same_as_the_index(films, films_client, monkeypatch, params)
+    assert (await built(films.database_url, params["q"])).narrowed()
+    await _same_as_the_index(films_client, monkeypatch, params, "narrowed")
 
 
 async def test_a_narrowed_description_answers_as_the_index_would(
@@ -161,24 +158,24 @@ async def test_a_narrowed_description_answers_as_the_index_would(
     # 4 documents have every word, none in its title: too few, so the answer is hybrid
     # (most words, meaning), its strict part narrowed too (sql.HYBRID_NARROW)
     params = {"q": "pirate treasure fil", "limit": 5}
-    answer = await _same_as_the_index(films, films_client, monkeypatch, params)
+    assert (await built(films.database_url, params["q"])).narrowed()
+    answer = await _same_as_the_index(films_client, monkeypatch, params, "narrowed")
     assert answer["total"] > 4  # widened: the strict answer alone would be 4
 
 
 async def _same_as_the_index(
-    films: Settings,
     films_client: httpx.AsyncClient,
     monkeypatch: pytest.MonkeyPatch,
     params: dict[str, Any],
+    way: str,
 ) -> dict[str, Any]:
-    """A narrowed query's first page and the next, which must equal the index's; returns
-    the first page."""
-    assert (await built(films.database_url, params["q"])).narrowed()
-    narrowed = await search(films_client, **params)
-    assert narrowed["items"] and narrowed["nextCursor"]
-    follow = await search(films_client, **params, cursor=narrowed["nextCursor"])
+    """A query's first page and the next, read its `way` (the BuiltQuery method that chose
+    it: "broad" or "narrowed"), which must equal the index's; returns the first page."""
+    first = await search(films_client, **params)
+    assert first["items"] and first["nextCursor"]
+    follow = await search(films_client, **params, cursor=first["nextCursor"])
     with monkeypatch.context() as patched:
-        patched.setattr(BuiltQuery, "narrowed", lambda self: False)
-        assert await search(films_client, **params) == narrowed
-        assert await search(films_client, **params, cursor=narrowed["nextCursor"]) == follow
-    return narrowed
+        patched.setattr(BuiltQuery, way, lambda self, *args: False)
+        assert await search(films_client, **params) == first
+        assert await search(films_client, **params, cursor=first["nextCursor"]) == follow
+    return first

@@ -110,10 +110,10 @@ async def read(
     (`relaxed_found`'s), which they are scored by."""
     marks = relaxed.highlight if relaxed else " | ".join(tsquery_term(t) for t in terms)
     listed = [*neighbours, *scored]
-    narrowed = built.narrowed()
+    narrowing = built.narrowing()
     with timed(seconds):
         row = await conn.fetchrow(
-            sql.HYBRID_NARROW if narrowed else sql.HYBRID,
+            sql.HYBRID_NARROW if narrowing else sql.HYBRID,
             *matching_args(built, query),
             candidate_limit,
             fuzzy_used,
@@ -130,7 +130,7 @@ async def read(
             len(neighbours),
             min_similarity,
             neighbours[-1].similarity if neighbours else 0.0,
-            *((built.narrow,) if narrowed else ()),
+            *narrowing,
             timeout=seconds,
         )
     counts = dataclasses.replace(counts_of(row), fuzzy_used=fuzzy_used)

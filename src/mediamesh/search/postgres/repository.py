@@ -104,6 +104,11 @@ class BuiltQuery:
             and NARROW_FACTOR * self.narrow_estimate <= self.prefix_estimate
         )
 
+    def narrowing(self) -> tuple[str, ...]:
+        """The last argument of the narrowed statements (sql.SEARCH_NARROW,
+        sql.HYBRID_NARROW): the narrow tsquery; empty when the query is not narrowed."""
+        return (self.narrow,) if self.narrow is not None and self.narrowed() else ()
+
 
 @dataclass(frozen=True)
 class PageRow(DocumentRecord):
@@ -250,12 +255,9 @@ async def read_search(
     filters, the planner sees their values and chooses. A query whose prefix matches far
     more than its other words (BuiltQuery.narrowed) finds their documents first
     (sql.SEARCH_NARROW). Each way reads the same matches in the same order."""
-    statement = sql.SEARCH
-    narrowing: tuple[str | None, ...] = ()
-    if built.broad(cap) and not filtered(query):
-        statement = sql.SEARCH_BROAD
-    elif built.narrowed():
-        statement, narrowing = sql.SEARCH_NARROW, (built.narrow,)
+    broad = built.broad(cap) and not filtered(query)
+    narrowing = () if broad else built.narrowing()
+    statement = sql.SEARCH_BROAD if broad else sql.SEARCH_NARROW if narrowing else sql.SEARCH
     with timed(seconds):
         row = await conn.fetchrow(
             statement,

@@ -68,19 +68,19 @@ def _estimate(tsquery: str) -> str:
 # words, differently.
 BUILD_SEARCH = f"""
 WITH typed AS (
-    SELECT coalesce(mediamesh_prefix_tsquery({CONFIG}, $3),
+    SELECT websearch_to_tsquery({CONFIG}, $2) AS head,
+           coalesce(mediamesh_prefix_tsquery({CONFIG}, $3),
                     websearch_to_tsquery({CONFIG}, $3)) AS prefix
 ),
 built AS (
     SELECT nullif(CASE WHEN $3::text IS NULL THEN websearch_to_tsquery({CONFIG}, $1)
-                       ELSE websearch_to_tsquery({CONFIG}, $2) && typed.prefix
+                       ELSE typed.head && typed.prefix
                   END::text, '') AS tsquery,
            nullif(websearch_to_tsquery({CONFIG}, $4)::text, '') AS excluded,
            mediamesh_normalize($5) AS fuzzy,
            tsvector_to_array(to_tsvector({CONFIG}, $5)) AS terms,
            nullif(websearch_to_tsquery({CONFIG}, $6)::text, '') AS required,
-           CASE WHEN $3::text IS NOT NULL
-                THEN nullif(websearch_to_tsquery({CONFIG}, $2)::text, '') END AS narrow,
+           CASE WHEN $3::text IS NOT NULL THEN nullif(typed.head::text, '') END AS narrow,
            CASE WHEN $3::text IS NOT NULL THEN nullif(typed.prefix::text, '') END AS prefix,
            greatest({_CATALOG_ROWS}, 1)::float8 AS catalog_rows
     FROM typed
