@@ -80,7 +80,14 @@ async def run(sizes: Sizes, only: set[str], out: Path) -> dict[str, Any]:
             results["workers"] = await asyncio.to_thread(
                 workers.measure, bench, out, sizes.wrk_seconds
             )
-            print(f"workers done: {results['workers']['ratio']:.2f}x", flush=True)
+            results["workers_redis"] = await asyncio.to_thread(
+                workers.measure, bench, out, sizes.wrk_seconds, "redis"
+            )
+            print(
+                f"workers done: {results['workers']['ratio']:.2f}x, "
+                f"from Redis {results['workers_redis']['ratio']:.2f}x",
+                flush=True,
+            )
         if "ingestion" in only:
             events = dataset.events(content_ids, sizes.ingest_events, 7)
             results["ingestion"] = await throughput.ingestion(bench, out, events)

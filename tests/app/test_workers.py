@@ -5,18 +5,23 @@ worker, and SIGTERM drains a request in flight before the server exits."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from mediamesh.app.workers import balanced_sockets_available
 from mediamesh.settings import Settings
 from tests.conftest import Stack
 from tests.support import WRITE_HEADERS, own_stores
@@ -76,15 +81,18 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _serving_pids(log: Path) -> set[int]:
-    """The processes that logged a request of /health/live."""
-    pids = set()
+def _log_entries(log: Path) -> Iterator[dict[str, Any]]:
+    """The server's log records about requests of /health/live."""
     for line in log.read_bytes().splitlines():
         if b"/health/live" in line:
             entry = orjson.loads(line)
             if entry.get("path") == "/health/live":
-                pids.add(int(entry["pid"]))
-    return pids
+                yield entry
+
+
+def _serving_pids(log: Path) -> set[int]:
+    """The processes that logged a request of /health/live."""
+    return {int(entry["pid"]) for entry in _log_entries(log)}
 
 
 def test_every_worker_serves_the_port(workers: Workers) -> None:
@@ -97,6 +105,85 @@ def test_every_worker_serves_the_port(workers: Workers) -> None:
     # the workers are the server's own children, not stray servers on the port
     assert served <= _workers_of(workers.process.pid)
     assert workers.process.pid not in served
+
+
+def test_a_burst_of_connections_is_shared_by_the_workers(workers: Workers) -> None:
+    """64 connections opened at once (as a load balancer's or a client's pool does): each
+    worker gets at least 8. With one socket shared by both, the worker that woke first
+    accepted nearly all of them (62 of 64 in the bench); a socket each lets the kernel hash
+    them over both (at least 8 of 64 on each: all but certain, p < 1e-9 of failing)."""
+    if not balanced_sockets_available():
+        pytest.skip("the kernel balances a port's SO_REUSEPORT sockets on Linux only")
+    served = _burst(workers.base, workers.log)
+    assert set(served) == _workers_of(workers.process.pid)
+    assert min(served.values()) >= 8, served
+
+
+def test_a_worker_that_dies_is_replaced_on_its_socket(
+    workers_settings: Settings, tmp_path: Path
+) -> None:
+    """SIGKILL a worker: the supervisor starts another, which listens on the dead one's socket
+    (the connections the kernel hashes to that socket are answered: a burst is served by the
+    two live workers, each its share); then the same for the other. A server of its own."""
+    if not balanced_sockets_available():
+        pytest.skip("the kernel balances a port's SO_REUSEPORT sockets on Linux only")
+    log = tmp_path / "server.log"
+    with started(workers_settings, log, workers=2, log_level="info") as (base, process):
+        _until(lambda: len(_workers_of(process.pid)) == 2, "two workers")
+        # each socket's first worker in turn, the last started first (a replacement that counted
+        # the dead would then share the live one's socket)
+        for victim in sorted(_workers_of(process.pid), reverse=True):
+            os.kill(victim, signal.SIGKILL)
+            _until(
+                functools.partial(_replaced, process.pid, victim),
+                "a replacement worker",
+            )
+            _until(lambda: _health(base), "the server answering")
+            served = _burst(base, log)
+            assert set(served) == _workers_of(process.pid)
+            assert min(served.values()) >= 8, served
+
+
+def _replaced(server: int, dead: int) -> bool:
+    """Whether the server has its two workers again, without `dead`."""
+    running = _workers_of(server)
+    return len(running) == 2 and dead not in running
+
+
+def _health(base: str) -> bool:
+    try:
+        return _fresh(base, "/health/live").status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _burst(base: str, log: Path) -> dict[int, int]:
+    """Open 64 connections at once, send a request on each, and count by the server's log how
+    many each process answered."""
+    port = int(base.rsplit(":", 1)[1])
+    marker = f"burst-{time.monotonic_ns()}"
+    conns = [socket.create_connection(("127.0.0.1", port), timeout=WAIT_SECONDS) for _ in range(64)]
+    try:
+        for number, conn in enumerate(conns):
+            conn.sendall(
+                f"GET /health/live HTTP/1.1\r\nHost: test\r\n"
+                f"X-Request-ID: {marker}-{number}\r\n\r\n".encode()
+            )
+        for conn in conns:
+            assert _read_head(conn).startswith(b"HTTP/1.1 200")
+    finally:
+        for conn in conns:
+            conn.close()
+
+    def served() -> dict[int, int]:
+        per_process: dict[int, int] = {}
+        for entry in _log_entries(log):
+            if str(entry.get("requestId", "")).startswith(f"{marker}-"):
+                per_process[entry["pid"]] = per_process.get(entry["pid"], 0) + 1
+        return per_process
+
+    _until(lambda: sum(served().values()) == 64, "the burst's 64 requests logged")
+    return served()
 
 
 def test_one_scrape_counts_every_worker(workers: Workers) -> None:
@@ -185,6 +272,17 @@ def _workers_of(pid: int) -> set[int]:
         except FileNotFoundError:  # it just exited
             pass
     return found
+
+
+def _read_head(conn: socket.socket) -> bytes:
+    """A response's status line and headers (and whatever of its body came with them)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def _read_response(conn: socket.socket) -> bytes:

@@ -128,6 +128,26 @@ def test_summary_rows_judge_the_targets() -> None:
     assert rows[-1][3:] == ("40%", "≥50%: **not met**")
 
 
+def test_workers_rows_judge_the_memory_tier_and_report_the_ceiling() -> None:
+    def scaled(tier: str, one: float, two: float) -> dict[str, object]:
+        return {
+            "tier": tier, "connections": 64, "runs": {"1": [{}] * 3, "2": [{}] * 3},
+            "median_rps": {"1": one, "2": two}, "ratio": two / one, "cores": 2,
+            "server_cpu_us_per_request": 40.0, "wrk_cpu_us_per_request": 10.0, "ceiling": 1.6,
+        }  # fmt: skip
+
+    rows = report.summary_rows(
+        {"workers": scaled("memory", 1000, 1400), "workers_redis": scaled("redis", 100, 170)}
+    )
+    assert [row[3:] for row in rows] == [
+        ("1.40×", "≥1.6×: **not met**"),
+        ("1.60× (2 cores × s / (s + g))", "report"),
+        ("1.70×", "report"),  # only the near cache's ratio is the target
+        ("1.60× (2 cores × s / (s + g))", "report"),
+    ]
+    assert "from redis" in rows[2][0] and "from redis" not in rows[0][0]
+
+
 def _engine(p50: float, p95: float, named: float, described: float) -> dict[str, object]:
     kinds = {"title": p95, "described": p95 * 2}
     return {

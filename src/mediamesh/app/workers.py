@@ -1,12 +1,23 @@
 """`mediamesh serve … --workers N`: N processes serving one port, under uvicorn's supervisor.
 
-Why uvicorn's own process model: its parent binds the port once and hands the socket to each
-worker, checks the workers' health, replaces one that dies, drains them all on SIGTERM or
-SIGINT (each finishes its in-flight requests, then its lifespan closes the stores), restarts
-them one at a time on SIGHUP and adds or removes one on SIGTTIN / SIGTTOU; all without
-another dependency (gunicorn would add a master of its own for the same) and without
-SO_REUSEPORT's drawback: a port bound separately by each worker is still bound by a worker
-that hangs, and the kernel keeps sending it new connections.
+Why uvicorn's own process model: its parent checks the workers' health, replaces one that
+dies, drains them all on SIGTERM or SIGINT (each finishes its in-flight requests, then its
+lifespan closes the stores), restarts them one at a time on SIGHUP and adds or removes one on
+SIGTTIN / SIGTTOU; all without another dependency (gunicorn would add a master of its own for
+the same).
+
+Why a listening socket per worker (SO_REUSEPORT, Linux): with one socket shared by every
+worker, whichever worker wakes first accepts every connection waiting, so a burst of new
+connections (a load balancer or a client pool opening its keep-alive connections at once)
+lands on one worker: 62 of 64 on one of two in the bench (bench/workers.py), the other core
+idle for as long as those connections live. The kernel spreads the connections of a port's
+SO_REUSEPORT sockets over them by a hash of the client's address and port, so each worker gets
+its share whatever the timing. The parent binds and holds the sockets: a worker that dies
+is replaced on the same socket, and the connections that arrived in between wait in its
+queue instead of being refused. The cost: a worker that hangs still gets its share of new
+connections until the supervisor's health ping replaces it (30 s, cli/serve.py), where a
+shared socket would have sent them to the others. Elsewhere (no SO_REUSEPORT balancing) the
+workers share one socket, uvicorn's default.
 
 The workers share nothing but the stores, which every process of a fleet shares already:
 takedowns reach every worker's near cache through the takedown log and its notices, and the
@@ -20,10 +31,19 @@ Each worker builds its app with `worker_app`, from the environment the parent pa
 
 from __future__ import annotations
 
+import itertools
+import logging
 import os
+import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
+import uvicorn
 from fastapi import FastAPI
+from uvicorn.supervisors import multiprocess
 
 from mediamesh.app.factory import Service, create_app
 from mediamesh.errors import ConfigError
@@ -36,6 +56,8 @@ METRICS_VARIABLE = "MEDIAMESH_SERVE_METRICS_DIR"  # observability/worker_metrics
 # uvicorn's import string of the factory below (with factory=True)
 FACTORY = f"{__name__}:worker_app"
 SERVICES: tuple[Service, ...] = ("discovery", "search", "all")
+
+log = logging.getLogger(__name__)
 
 
 def worker_environment(service: Service, log_level: str, metrics: Path) -> dict[str, str]:
@@ -59,3 +81,86 @@ def worker_app() -> FastAPI:
     return create_app(
         load_settings(), chosen, freeze_gc=True, workers_metrics=Path(metrics) if metrics else None
     )
+
+
+def supervise(config: uvicorn.Config) -> None:
+    """Serve `config.workers` processes of `config.app` on `config.host`:`config.port` until
+    SIGTERM or SIGINT: a listening socket each where the kernel balances them, else one
+    shared (the module's docstring says why)."""
+    if not balanced_sockets_available():
+        sock = config.bind_socket()
+        multiprocess.Multiprocess(config, sockets=[sock]).run()
+        return
+    sockets = [_listening(config.host, config.port, config.backlog) for _ in range(config.workers)]
+    log.info(
+        "serving http://%s:%d with %d workers, a listening socket each",
+        config.host,
+        sockets[0].getsockname()[1],
+        config.workers,
+    )
+    try:
+        with _one_socket_per_worker(sockets):
+            multiprocess.Multiprocess(config, sockets=sockets).run()
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def balanced_sockets_available() -> bool:
+    """Whether sockets bound to one port with SO_REUSEPORT share its connections out (Linux);
+    on BSD and macOS the last one bound takes them all."""
+    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+
+
+def _listening(host: str, port: int, backlog: int) -> socket.socket:
+    """A socket of the port's SO_REUSEPORT group, listening: connections wait in its queue
+    until its worker accepts them (also while a worker is being replaced)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+        sock.set_inheritable(True)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class _OwnSocketWorker(multiprocess.Process):
+    """uvicorn's worker process, given one of the supervisor's sockets: the one the fewest
+    live workers have; of those, the one whose newest worker started first, so that a rolling
+    restart (SIGHUP) puts each replacement on the socket of the worker it replaces. A worker
+    added by SIGTTIN shares a socket."""
+
+    sockets: ClassVar[list[socket.socket]] = []
+    live: ClassVar[list[_OwnSocketWorker]] = []
+    _started = itertools.count()
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+        del sockets  # every socket, as uvicorn passes them: this worker takes one
+        type(self).live = [w for w in self.live if w.process.exitcode is None]
+
+        def rank(index: int) -> tuple[int, int]:
+            mine = [w.order for w in self.live if w.index == index]
+            return len(mine), max(mine, default=-1)
+
+        self.index = min(range(len(self.sockets)), key=rank)
+        self.order = next(self._started)
+        super().__init__(config, [self.sockets[self.index]])
+        self.live.append(self)
+
+
+@contextmanager
+def _one_socket_per_worker(sockets: list[socket.socket]) -> Iterator[None]:
+    """While the supervisor runs, each worker it starts takes one of `sockets` (uvicorn's
+    supervisor makes its workers by the name `Process` of its module: no other hook)."""
+    _OwnSocketWorker.sockets, _OwnSocketWorker.live = sockets, []
+    original = multiprocess.Process
+    multiprocess.Process = _OwnSocketWorker  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        multiprocess.Process = original  # type: ignore[misc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import tempfile
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import typer
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 
 from mediamesh.app import workers
 from mediamesh.app.factory import DEFAULT_PORTS, Service, create_app
@@ -47,8 +49,8 @@ def serve(
     chosen: Service = service  # narrowed by the check above
     logs.configure(log_level)
     cfg = settings()  # checked here, once: a worker that cannot start would only be retried
-    run = functools.partial(
-        uvicorn.run,
+    listen = functools.partial(
+        uvicorn.Config,
         host=host,
         port=port or DEFAULT_PORTS[chosen],
         log_level=log_level,
@@ -61,8 +63,12 @@ def serve(
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
     if workers_count == 1:
-        run(create_app(cfg, chosen, freeze_gc=True))
+        server = uvicorn.Server(listen(create_app(cfg, chosen, freeze_gc=True)))
+        with contextlib.suppress(KeyboardInterrupt):  # SIGINT, re-raised once it has stopped
+            server.run()
+        if not server.started:  # what uvicorn.run does: the port, or the app's start-up, failed
+            raise typer.Exit(STARTUP_FAILURE)
         return
     with tempfile.TemporaryDirectory(prefix="mediamesh-metrics-") as metrics:
         os.environ.update(workers.worker_environment(chosen, log_level, Path(metrics)))
-        run(workers.FACTORY, factory=True, workers=workers_count)
+        workers.supervise(listen(workers.FACTORY, factory=True, workers=workers_count))
