@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from mediamesh.app.workers import balanced_sockets_available
 from mediamesh.settings import Settings
+from tests.cli.run import mediamesh
 from tests.conftest import Stack
 from tests.support import WRITE_HEADERS, own_stores
 from tests.web import catalog
@@ -142,6 +143,26 @@ def test_a_worker_that_dies_is_replaced_on_its_socket(
             served = _burst(base, log)
             assert set(served) == _workers_of(process.pid)
             assert min(served.values()) >= 8, served
+
+
+@pytest.mark.parametrize("reuse_port", [False, True], ids=["plain", "reuse-port"])
+def test_a_port_in_use_is_refused(workers_settings: Settings, reuse_port: bool) -> None:
+    """Another process listens on the port — a plain server, or one whose SO_REUSEPORT
+    sockets ours would otherwise join, silently sharing its connections: `serve --workers 2`
+    exits 1 with the reason, before starting any worker."""
+    if reuse_port and not hasattr(socket, "SO_REUSEPORT"):
+        pytest.skip("no SO_REUSEPORT here")
+    with socket.socket() as holder:
+        if reuse_port:
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        done = mediamesh(
+            workers_settings, "serve", "discovery", "--port", str(port), "--workers", "2"
+        )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
 
 
 def _replaced(server: int, dead: int) -> bool:

@@ -83,24 +83,32 @@ def worker_app() -> FastAPI:
     )
 
 
-def supervise(config: uvicorn.Config) -> None:
-    """Serve `config.workers` processes of `config.app` on `config.host`:`config.port` until
-    SIGTERM or SIGINT: a listening socket each where the kernel balances them, else one
-    shared (the module's docstring says why)."""
+def listen(config: uvicorn.Config) -> list[socket.socket]:
+    """The listening sockets of `config.workers` workers on `config.host`:`config.port`: one
+    each where the kernel balances them, else one shared (the module's docstring says why).
+    Raises OSError when the port cannot be bound (in use, or not an address of this host)."""
     if not balanced_sockets_available():
-        sock = config.bind_socket()
-        multiprocess.Multiprocess(config, sockets=[sock]).run()
-        return
-    sockets = [_listening(config.host, config.port, config.backlog) for _ in range(config.workers)]
+        return [config.bind_socket()]
+    port = _free_port(config.host, config.port)
+    sockets = [_listening(config.host, port, config.backlog) for _ in range(config.workers)]
     log.info(
         "serving http://%s:%d with %d workers, a listening socket each",
         config.host,
-        sockets[0].getsockname()[1],
+        port,
         config.workers,
     )
+    return sockets
+
+
+def supervise(config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+    """Serve `config.workers` processes of `config.app` on `sockets` (from `listen`) until
+    SIGTERM or SIGINT; closes the sockets."""
     try:
-        with _one_socket_per_worker(sockets):
+        if len(sockets) == 1:
             multiprocess.Multiprocess(config, sockets=sockets).run()
+        else:
+            with _one_socket_per_worker(sockets):
+                multiprocess.Multiprocess(config, sockets=sockets).run()
     finally:
         for sock in sockets:
             sock.close()
@@ -112,11 +120,25 @@ def balanced_sockets_available() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
+def _free_port(host: str, port: int) -> int:
+    """`port` (or, for 0, one the kernel chose) once a plain bind shows that nothing listens
+    on it: SO_REUSEPORT sockets would join those of another server of ours on the port, and
+    the two would share its connections without a word. Raises OSError (EADDRINUSE)."""
+    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        chosen: int = probe.getsockname()[1]
+        return chosen
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def _listening(host: str, port: int, backlog: int) -> socket.socket:
     """A socket of the port's SO_REUSEPORT group, listening: connections wait in its queue
     until its worker accepts them (also while a worker is being replaced)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)

@@ -71,4 +71,9 @@ def serve(
         return
     with tempfile.TemporaryDirectory(prefix="mediamesh-metrics-") as metrics:
         os.environ.update(workers.worker_environment(chosen, log_level, Path(metrics)))
-        workers.supervise(listen(workers.FACTORY, factory=True, workers=workers_count))
+        config = listen(workers.FACTORY, factory=True, workers=workers_count)
+        try:
+            sockets = workers.listen(config)
+        except OSError as exc:  # in use, or not an address of this host
+            fail(f"cannot listen on {host}:{config.port}: {exc.strerror}")
+        workers.supervise(config, sockets)
