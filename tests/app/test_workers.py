@@ -145,6 +145,29 @@ def test_a_worker_that_dies_is_replaced_on_its_socket(
             assert min(served.values()) >= 8, served
 
 
+def test_sighup_replaces_each_worker_on_its_socket(
+    workers_settings: Settings, tmp_path: Path
+) -> None:
+    """SIGHUP: a rolling restart (each replacement ready before its predecessor stops), every
+    replacement on its predecessor's socket: a burst is still shared by the two new workers.
+    A server of its own."""
+    if not balanced_sockets_available():
+        pytest.skip("the kernel balances a port's SO_REUSEPORT sockets on Linux only")
+    log = tmp_path / "server.log"
+    with started(workers_settings, log, workers=2, log_level="info") as (base, process):
+        _until(lambda: len(_workers_of(process.pid)) == 2, "two workers")
+        before = _workers_of(process.pid)
+        process.send_signal(signal.SIGHUP)
+        _until(
+            lambda: len(_workers_of(process.pid)) == 2 and not _workers_of(process.pid) & before,
+            "two new workers",
+        )
+        _until(lambda: _health(base), "the server answering")
+        served = _burst(base, log)
+        assert set(served) == _workers_of(process.pid)
+        assert min(served.values()) >= 8, served
+
+
 @pytest.mark.parametrize("reuse_port", [False, True], ids=["plain", "reuse-port"])
 def test_a_port_in_use_is_refused(workers_settings: Settings, reuse_port: bool) -> None:
     """Another process listens on the port — a plain server, or one whose SO_REUSEPORT
