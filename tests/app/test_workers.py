@@ -168,6 +168,38 @@ def test_sighup_replaces_each_worker_on_its_socket(
         assert min(served.values()) >= 8, served
 
 
+def test_sigttin_and_sigttou_keep_a_socket_per_worker(
+    workers_settings: Settings, tmp_path: Path
+) -> None:
+    """SIGTTIN adds a worker on a new socket of the port (a burst is shared by three); two
+    SIGTTOU leave one worker, and the sockets of the removed ones leave the port: every
+    connection of a burst is answered (a socket without a worker would leave its share
+    waiting forever). A server of its own."""
+    if not balanced_sockets_available():
+        pytest.skip("the kernel balances a port's SO_REUSEPORT sockets on Linux only")
+    log = tmp_path / "server.log"
+    with started(workers_settings, log, workers=2, log_level="info") as (base, process):
+        _until(lambda: len(_workers_of(process.pid)) == 2, "two workers")
+        process.send_signal(signal.SIGTTIN)
+        _until(lambda: len(_workers_of(process.pid)) == 3, "three workers")
+        _until(lambda: _all_serve(base, log, 3), "the third worker serving")
+        served = _burst(base, log)
+        assert set(served) == _workers_of(process.pid)
+        assert min(served.values()) >= 4, served  # of 64 over 3: p < 1e-6 of fewer
+
+        for left in (2, 1):
+            process.send_signal(signal.SIGTTOU)
+            _until(lambda: len(_workers_of(process.pid)) == left, f"{left} workers")  # noqa: B023
+        served = _burst(base, log)
+        assert set(served) == _workers_of(process.pid)
+        assert sum(served.values()) == 64
+
+
+def _all_serve(base: str, log: Path, workers: int) -> bool:
+    """Whether a burst reaches `workers` processes (a new worker answers once it started)."""
+    return len(_burst(base, log)) == workers
+
+
 @pytest.mark.parametrize("reuse_port", [False, True], ids=["plain", "reuse-port"])
 def test_a_port_in_use_is_refused(workers_settings: Settings, reuse_port: bool) -> None:
     """Another process listens on the port — a plain server, or one whose SO_REUSEPORT

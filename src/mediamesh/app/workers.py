@@ -103,14 +103,15 @@ def listen(config: uvicorn.Config) -> list[socket.socket]:
 def supervise(config: uvicorn.Config, sockets: list[socket.socket]) -> None:
     """Serve `config.workers` processes of `config.app` on `sockets` (from `listen`) until
     SIGTERM or SIGINT; closes the sockets."""
+    held = sockets
     try:
         if len(sockets) == 1:
             multiprocess.Multiprocess(config, sockets=sockets).run()
         else:
-            with _one_socket_per_worker(sockets):
-                multiprocess.Multiprocess(config, sockets=sockets).run()
+            with _one_socket_per_worker(sockets) as held:
+                _Supervisor(config, sockets=sockets).run()
     finally:
-        for sock in sockets:
+        for sock in {*sockets, *held}:
             sock.close()
 
 
@@ -154,8 +155,7 @@ def _listening(host: str, port: int, backlog: int) -> socket.socket:
 class _OwnSocketWorker(multiprocess.Process):
     """uvicorn's worker process, given one of the supervisor's sockets: the one the fewest
     live workers have; of those, the one whose newest worker started first, so that a rolling
-    restart (SIGHUP) puts each replacement on the socket of the worker it replaces. A worker
-    added by SIGTTIN shares a socket."""
+    restart (SIGHUP) puts each replacement on the socket of the worker it replaces."""
 
     sockets: ClassVar[list[socket.socket]] = []
     live: ClassVar[list[_OwnSocketWorker]] = []
@@ -163,26 +163,53 @@ class _OwnSocketWorker(multiprocess.Process):
 
     def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
         del sockets  # every socket, as uvicorn passes them: this worker takes one
-        type(self).live = [w for w in self.live if w.process.exitcode is None]
+        live = _OwnSocketWorker.live = [w for w in self.live if w.process.exitcode is None]
 
-        def rank(index: int) -> tuple[int, int]:
-            mine = [w.order for w in self.live if w.index == index]
+        def rank(sock: socket.socket) -> tuple[int, int]:
+            mine = [w.order for w in live if w.fd == sock.fileno()]
             return len(mine), max(mine, default=-1)
 
-        self.index = min(range(len(self.sockets)), key=rank)
+        chosen = min(self.sockets, key=rank)
+        self.fd = chosen.fileno()  # the socket's identity in the supervisor (a number pickles)
         self.order = next(self._started)
-        super().__init__(config, [self.sockets[self.index]])
-        self.live.append(self)
+        super().__init__(config, [chosen])
+        live.append(self)
+
+
+class _Supervisor(multiprocess.Multiprocess):
+    """uvicorn's supervisor, keeping one socket per worker when SIGTTIN adds a worker (a new
+    socket of the port's group) or SIGTTOU removes one: the supervisor lets go of the removed
+    worker's socket first, so the socket leaves the group when the worker closes it as it
+    stops accepting (new connections then go to the others; a socket the supervisor still
+    held would queue them for no one, and reset them when closed)."""
+
+    def handle_ttin(self) -> None:
+        first = _OwnSocketWorker.sockets[0]
+        host, port = first.getsockname()[:2]
+        _OwnSocketWorker.sockets.append(_listening(host, port, self.config.backlog))
+        super().handle_ttin()
+
+    def handle_ttou(self) -> None:
+        leaving = self.processes[-1] if self.processes_num > 1 else None  # as uvicorn's handler
+        if isinstance(leaving, _OwnSocketWorker) and not any(
+            w.fd == leaving.fd and w is not leaving and w.process.exitcode is None
+            for w in _OwnSocketWorker.live
+        ):
+            sock = next(s for s in _OwnSocketWorker.sockets if s.fileno() == leaving.fd)
+            _OwnSocketWorker.sockets.remove(sock)
+            sock.close()
+        super().handle_ttou()
 
 
 @contextmanager
-def _one_socket_per_worker(sockets: list[socket.socket]) -> Iterator[None]:
+def _one_socket_per_worker(sockets: list[socket.socket]) -> Iterator[list[socket.socket]]:
     """While the supervisor runs, each worker it starts takes one of `sockets` (uvicorn's
-    supervisor makes its workers by the name `Process` of its module: no other hook)."""
-    _OwnSocketWorker.sockets, _OwnSocketWorker.live = sockets, []
+    supervisor makes its workers by the name `Process` of its module: no other hook); yields
+    the sockets the supervisor holds at the end (SIGTTIN and SIGTTOU change them)."""
+    _OwnSocketWorker.sockets, _OwnSocketWorker.live = list(sockets), []
     original = multiprocess.Process
     multiprocess.Process = _OwnSocketWorker  # type: ignore[misc]
     try:
-        yield
+        yield _OwnSocketWorker.sockets
     finally:
         multiprocess.Process = original  # type: ignore[misc]
