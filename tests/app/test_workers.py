@@ -115,9 +115,7 @@ def test_a_burst_of_connections_is_shared_by_the_workers(workers: Workers) -> No
     them over both (at least 8 of 64 on each: all but certain, p < 1e-9 of failing)."""
     if not balanced_sockets_available():
         pytest.skip("the kernel balances a port's SO_REUSEPORT sockets on Linux only")
-    served = _burst(workers.base, workers.log)
-    assert set(served) == _workers_of(workers.process.pid)
-    assert min(served.values()) >= 8, served
+    _assert_shared(workers.base, workers.log, workers.process, at_least=8)
 
 
 def test_a_worker_that_dies_is_replaced_on_its_socket(
@@ -126,23 +124,13 @@ def test_a_worker_that_dies_is_replaced_on_its_socket(
     """SIGKILL a worker: the supervisor starts another, which listens on the dead one's socket
     (the connections the kernel hashes to that socket are answered: a burst is served by the
     two live workers, each its share); then the same for the other. A server of its own."""
-    if not balanced_sockets_available():
-        pytest.skip("the kernel balances a port's SO_REUSEPORT sockets on Linux only")
-    log = tmp_path / "server.log"
-    with started(workers_settings, log, workers=2, log_level="info") as (base, process):
-        _until(lambda: len(_workers_of(process.pid)) == 2, "two workers")
+    with _balanced_server(workers_settings, tmp_path) as (base, process, log):
         # each socket's first worker in turn, the last started first (a replacement that counted
         # the dead would then share the live one's socket)
         for victim in sorted(_workers_of(process.pid), reverse=True):
             os.kill(victim, signal.SIGKILL)
-            _until(
-                functools.partial(_replaced, process.pid, victim),
-                "a replacement worker",
-            )
-            _until(lambda: _health(base), "the server answering")
-            served = _burst(base, log)
-            assert set(served) == _workers_of(process.pid)
-            assert min(served.values()) >= 8, served
+            replaced = functools.partial(_replaced, process.pid, victim)
+            _shared_once(replaced, "a replacement worker", base, log, process)
 
 
 def test_sighup_replaces_each_worker_on_its_socket(
@@ -151,21 +139,15 @@ def test_sighup_replaces_each_worker_on_its_socket(
     """SIGHUP: a rolling restart (each replacement ready before its predecessor stops), every
     replacement on its predecessor's socket: a burst is still shared by the two new workers.
     A server of its own."""
-    if not balanced_sockets_available():
-        pytest.skip("the kernel balances a port's SO_REUSEPORT sockets on Linux only")
-    log = tmp_path / "server.log"
-    with started(workers_settings, log, workers=2, log_level="info") as (base, process):
-        _until(lambda: len(_workers_of(process.pid)) == 2, "two workers")
+    with _balanced_server(workers_settings, tmp_path) as (base, process, log):
         before = _workers_of(process.pid)
         process.send_signal(signal.SIGHUP)
-        _until(
-            lambda: len(_workers_of(process.pid)) == 2 and not _workers_of(process.pid) & before,
-            "two new workers",
-        )
-        _until(lambda: _health(base), "the server answering")
-        served = _burst(base, log)
-        assert set(served) == _workers_of(process.pid)
-        assert min(served.values()) >= 8, served
+
+        def renewed() -> bool:
+            running = _workers_of(process.pid)
+            return len(running) == 2 and not running & before
+
+        _shared_once(renewed, "two new workers", base, log, process)
 
 
 def test_sigttin_and_sigttou_keep_a_socket_per_worker(
@@ -175,17 +157,11 @@ def test_sigttin_and_sigttou_keep_a_socket_per_worker(
     SIGTTOU leave one worker, and the sockets of the removed ones leave the port: every
     connection of a burst is answered (a socket without a worker would leave its share
     waiting forever). A server of its own."""
-    if not balanced_sockets_available():
-        pytest.skip("the kernel balances a port's SO_REUSEPORT sockets on Linux only")
-    log = tmp_path / "server.log"
-    with started(workers_settings, log, workers=2, log_level="info") as (base, process):
-        _until(lambda: len(_workers_of(process.pid)) == 2, "two workers")
+    with _balanced_server(workers_settings, tmp_path) as (base, process, log):
         process.send_signal(signal.SIGTTIN)
         _until(lambda: len(_workers_of(process.pid)) == 3, "three workers")
         _until(lambda: _all_serve(base, log, 3), "the third worker serving")
-        served = _burst(base, log)
-        assert set(served) == _workers_of(process.pid)
-        assert min(served.values()) >= 4, served  # of 64 over 3: p < 1e-6 of fewer
+        _assert_shared(base, log, process, at_least=4)  # of 64 over 3: p < 1e-6 of fewer
 
         for left in (2, 1):
             process.send_signal(signal.SIGTTOU)
@@ -193,6 +169,41 @@ def test_sigttin_and_sigttou_keep_a_socket_per_worker(
         served = _burst(base, log)
         assert set(served) == _workers_of(process.pid)
         assert sum(served.values()) == 64
+
+
+@contextlib.contextmanager
+def _balanced_server(
+    settings: Settings, tmp_path: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+    """A `serve all --workers 2` of the test's own (its URL, process and log), once both
+    workers run; the test is skipped where the kernel does not balance SO_REUSEPORT sockets."""
+    if not balanced_sockets_available():
+        pytest.skip("the kernel balances a port's SO_REUSEPORT sockets on Linux only")
+    log = tmp_path / "server.log"
+    with started(settings, log, workers=2, log_level="info") as (base, process):
+        _until(lambda: len(_workers_of(process.pid)) == 2, "two workers")
+        yield base, process, log
+
+
+def _shared_once(
+    condition: Callable[[], bool],
+    what: str,
+    base: str,
+    log: Path,
+    server: subprocess.Popen[bytes],
+) -> None:
+    """Once `condition` holds and the server answers, a burst is shared by its two workers."""
+    _until(condition, what)
+    _until(lambda: _health(base), "the server answering")
+    _assert_shared(base, log, server, at_least=8)
+
+
+def _assert_shared(base: str, log: Path, server: subprocess.Popen[bytes], *, at_least: int) -> None:
+    """A burst of 64 connections is answered by every worker of `server`, each at least
+    `at_least` of them."""
+    served = _burst(base, log)
+    assert set(served) == _workers_of(server.pid)
+    assert min(served.values()) >= at_least, served
 
 
 def _all_serve(base: str, log: Path, workers: int) -> bool:
