@@ -120,6 +120,17 @@ def process_memory_mb(pid: int, field: str = "VmHWM") -> float:
     return int(line.split()[1]) / 1024
 
 
+def child_pids(pid: int) -> set[int]:
+    """A process of this machine's children (a server's workers), as /proc lists them now."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found |= {int(c) for c in (task / "children").read_text().split()}
+        except FileNotFoundError:  # a thread that just ended
+            continue
+    return found
+
+
 def server_command(service: str, port: int, workers: int = 1) -> list[str]:
     cli = str(Path(sys.executable).parent / "mediamesh")
     return [cli, "serve", service, "--port", str(port), "--log-level", "warning",

@@ -27,7 +27,7 @@ import httpx
 
 from bench import wrk
 from bench.hot_path import PATH, TIERS, warm
-from bench.stack import BenchStack, Server, server_command, serving
+from bench.stack import BenchStack, Server, child_pids, server_command, serving
 from mediamesh.devstack.dynamodb_local import free_port
 
 CONNECTIONS = 64
@@ -42,10 +42,10 @@ def measure(stack: BenchStack, out: Path, seconds: int, tier: str = "memory") ->
     runs: dict[int, list[dict[str, Any]]] = {n: [] for n in WORKERS}
     with ExitStack() as servers:
         started = {}
+        env = stack.env(**TIERS[tier])
         for n in WORKERS:
             port = free_port()
             command = server_command("discovery", port, workers=n)
-            env = stack.env(**TIERS[tier])
             started[n] = servers.enter_context(
                 serving(command, port, env, out / f"workers-{tier}-{n}.log")
             )
@@ -98,23 +98,13 @@ def _tree_cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process and its children (a server's workers), so far."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for process in {pid} | _children(pid):
+    for process in {pid} | child_pids(pid):
         try:
             fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:  # it just exited
             continue
         total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total
-
-
-def _children(pid: int) -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            found |= {int(c) for c in (task / "children").read_text().split()}
-        except FileNotFoundError:  # a thread that just ended
-            continue
-    return found
 
 
 def _all_started(server: Server, workers: int, seconds: float = 120) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from bench.stack import child_pids
 from prometheus_client.parser import text_string_to_metric_families
 
 from mediamesh.app.workers import balanced_sockets_available
@@ -72,14 +73,6 @@ def _until(condition: Callable[[], bool], what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {WAIT_SECONDS} s: {what}")
         time.sleep(0.05)
-
-
-def _children(pid: int) -> set[int]:
-    found = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(FileNotFoundError):  # a thread that just ended
-            found |= {int(c) for c in (task / "children").read_text().split()}
-    return found
 
 
 def _log_entries(log: Path) -> Iterator[dict[str, Any]]:
@@ -352,7 +345,7 @@ def test_sigterm_drains_a_request_in_flight(
 def _workers_of(pid: int) -> set[int]:
     """The server's worker processes (its children but multiprocessing's resource tracker)."""
     found = set()
-    for child in _children(pid):
+    for child in child_pids(pid):
         try:
             if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
                 found.add(child)

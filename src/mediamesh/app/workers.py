@@ -36,8 +36,6 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
@@ -103,15 +101,11 @@ def listen(config: uvicorn.Config) -> list[socket.socket]:
 def supervise(config: uvicorn.Config, sockets: list[socket.socket]) -> None:
     """Serve `config.workers` processes of `config.app` on `sockets` (from `listen`) until
     SIGTERM or SIGINT; closes the sockets."""
-    held = sockets
+    supervisor = _Supervisor if len(sockets) > 1 else multiprocess.Multiprocess
     try:
-        if len(sockets) == 1:
-            multiprocess.Multiprocess(config, sockets=sockets).run()
-        else:
-            with _one_socket_per_worker(sockets) as held:
-                _Supervisor(config, sockets=sockets).run()
+        supervisor(config, sockets=sockets).run()
     finally:
-        for sock in {*sockets, *held}:
+        for sock in sockets:
             sock.close()
 
 
@@ -161,9 +155,15 @@ class _OwnSocketWorker(multiprocess.Process):
     live: ClassVar[list[_OwnSocketWorker]] = []
     _started = itertools.count()
 
+    @classmethod
+    def running(cls) -> list[_OwnSocketWorker]:
+        """The workers started so far that have not exited (the others are forgotten)."""
+        cls.live = [w for w in cls.live if w.process.exitcode is None]
+        return cls.live
+
     def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
         del sockets  # every socket, as uvicorn passes them: this worker takes one
-        live = _OwnSocketWorker.live = [w for w in self.live if w.process.exitcode is None]
+        live = self.running()
 
         def rank(sock: socket.socket) -> tuple[int, int]:
             mine = [w.order for w in live if w.fd == sock.fileno()]
@@ -177,11 +177,26 @@ class _OwnSocketWorker(multiprocess.Process):
 
 
 class _Supervisor(multiprocess.Multiprocess):
-    """uvicorn's supervisor, keeping one socket per worker when SIGTTIN adds a worker (a new
-    socket of the port's group) or SIGTTOU removes one: the supervisor lets go of the removed
-    worker's socket first, so the socket leaves the group when the worker closes it as it
-    stops accepting (new connections then go to the others; a socket the supervisor still
-    held would queue them for no one, and reset them when closed)."""
+    """uvicorn's supervisor, each worker it starts taking one of the sockets; keeping one
+    socket per worker when SIGTTIN adds a worker (a new socket of the port's group) or SIGTTOU
+    removes one: the supervisor lets go of the removed worker's socket first, so the socket
+    leaves the group when the worker closes it as it stops accepting (new connections then go
+    to the others; a socket the supervisor still held would queue them for no one, and reset
+    them when closed)."""
+
+    def run(self) -> None:
+        """uvicorn's run, with `_OwnSocketWorker` as its worker class (uvicorn's supervisor
+        makes its workers by the name `Process` of its module: no other hook); closes the
+        sockets SIGTTIN added."""
+        _OwnSocketWorker.sockets, _OwnSocketWorker.live = list(self.sockets), []
+        original = multiprocess.Process
+        multiprocess.Process = _OwnSocketWorker  # type: ignore[misc]
+        try:
+            super().run()
+        finally:
+            multiprocess.Process = original  # type: ignore[misc]
+            for sock in _OwnSocketWorker.sockets:
+                sock.close()
 
     def handle_ttin(self) -> None:
         first = _OwnSocketWorker.sockets[0]
@@ -192,24 +207,9 @@ class _Supervisor(multiprocess.Multiprocess):
     def handle_ttou(self) -> None:
         leaving = self.processes[-1] if self.processes_num > 1 else None  # as uvicorn's handler
         if isinstance(leaving, _OwnSocketWorker) and not any(
-            w.fd == leaving.fd and w is not leaving and w.process.exitcode is None
-            for w in _OwnSocketWorker.live
+            w.fd == leaving.fd and w is not leaving for w in _OwnSocketWorker.running()
         ):
             sock = next(s for s in _OwnSocketWorker.sockets if s.fileno() == leaving.fd)
             _OwnSocketWorker.sockets.remove(sock)
             sock.close()
         super().handle_ttou()
-
-
-@contextmanager
-def _one_socket_per_worker(sockets: list[socket.socket]) -> Iterator[list[socket.socket]]:
-    """While the supervisor runs, each worker it starts takes one of `sockets` (uvicorn's
-    supervisor makes its workers by the name `Process` of its module: no other hook); yields
-    the sockets the supervisor holds at the end (SIGTTIN and SIGTTOU change them)."""
-    _OwnSocketWorker.sockets, _OwnSocketWorker.live = list(sockets), []
-    original = multiprocess.Process
-    multiprocess.Process = _OwnSocketWorker  # type: ignore[misc]
-    try:
-        yield _OwnSocketWorker.sockets
-    finally:
-        multiprocess.Process = original  # type: ignore[misc]
