@@ -175,6 +175,14 @@ class _OwnSocketWorker(multiprocess.Process):
         super().__init__(config, [chosen])
         live.append(self)
 
+    def start(self) -> None:
+        """Start the process, then close the supervisor's copy of the worker's end of the
+        health pipe (uvicorn keeps it open): a worker that dies while the supervisor waits for
+        its reply to a health ping is then seen dead at once (the pipe ends), not after the 30 s
+        the ping may take, and so replaced on its socket at once."""
+        super().start()
+        self.child_conn.close()
+
 
 class _Supervisor(multiprocess.Multiprocess):
     """uvicorn's supervisor, each worker it starts taking one of the sockets; keeping one
