@@ -3,11 +3,12 @@ PostgreSQL, the DynamoDB search index when DYNAMODB_ENABLED, and the breakers of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 
 from mediamesh.resilience.breakers import Breakers
+from mediamesh.search.postgres.repository import FilterShares
 from mediamesh.search.semantic.probe import QueryMeaning
 from mediamesh.settings import Settings
 from mediamesh.storage.dynamodb.client import DynamoDBClient, DynamoDBConnection
@@ -28,6 +29,8 @@ class SearchStores:
     # FILTERED_SESSION_SETTINGS); None: `pool`'s
     query_pool: asyncpg.Pool | None = None
     filtered_query_pool: asyncpg.Pool | None = None
+    # how common each filter value is (the planner's statistics, cached for these pools)
+    filter_shares: FilterShares = field(default_factory=FilterShares)
 
     @property
     def queries(self) -> asyncpg.Pool:

@@ -6,14 +6,17 @@ same rules run on them."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 
+from mediamesh.search.models import SearchQuery
+from mediamesh.search.postgres import repository as postgres_repository
 from mediamesh.search.postgres import search as postgres_search
-from mediamesh.search.postgres.repository import Counts
+from mediamesh.search.postgres.repository import BuiltQuery, Counts, FilterShares
 from mediamesh.settings import Settings
 from tests.search.search_api import search
 
@@ -90,6 +93,82 @@ async def test_browsing_is_capped_the_same_way(
     body = await search(films_client, q="", contentType="PROGRAM", limit=1)
     assert body["countsExact"] is False and body["total"] > 50
     assert set(body["facets"]["contentType"]) == {"PROGRAM"}
+
+
+CAP = postgres_search.EXACT_COUNT_LIMIT + 1
+
+
+def test_surely_over_the_cap_is_by_the_estimate_of_words_and_filters() -> None:
+    def query(estimate: float | None) -> BuiltQuery:
+        return BuiltQuery("'x'", None, "x", estimate=estimate, catalog_rows=1_000_000.0)
+
+    assert query(4 * CAP).surely_over(CAP, 1.0)
+    assert not query(4 * CAP - 1).surely_over(CAP, 1.0)
+    assert not query(40 * CAP).surely_over(CAP, 0.09)  # a filter one in eleven passes
+    assert not query(None).surely_over(CAP, 1.0)  # a phrase or an exclusion: not estimated
+
+
+async def test_filter_shares_are_the_planner_statistics(films: Settings) -> None:
+    conn = await asyncpg.connect(films.database_url)
+    try:
+        shares = FilterShares()
+        rows = await conn.fetch(
+            "SELECT content_type AS v, count(*)::float8 / sum(count(*)) OVER () AS share"
+            " FROM search_documents GROUP BY 1"
+        )
+        for row in rows:
+            share = await shares.share(conn, SearchQuery(q="x", content_type=row["v"]), 5.0)
+            assert share == pytest.approx(row["share"], abs=0.05)
+        nothing = SearchQuery(q="x", category="No Such Category")
+        assert await shares.share(conn, nothing, 5.0) == 0.0  # unknown: rare
+        assert await shares.share(conn, SearchQuery(q="x"), 5.0) == 1.0
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "film ", "limit": 10},  # ~33,000 matches, table order (broad)
+        {"q": "american film ", "limit": 20},
+        {"q": "film ", "limit": 10, "contentType": "PROGRAM"},
+        {"q": "silent ", "limit": 10},  # ~7,500: through the index (not broad)
+    ],
+)
+async def test_a_match_set_surely_over_the_cap_gives_the_page_a_full_read_does(
+    films: Settings,
+    films_client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    params: dict[str, Any],
+) -> None:
+    """Read only as far as the page needs, a match set surely over the cap answers with the
+    same pages and the same estimated total as when its first matches up to the cap are
+    read; its facets are the same sample's, bounded below by fewer matches seen."""
+    monkeypatch.setattr(postgres_repository, "_built", OrderedDict())
+    read_to_the_cap = 0
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal read_to_the_cap
+        counts, rows = await read_search(*args, **kwargs)
+        read_to_the_cap += counts.total >= CAP
+        return counts, rows
+
+    read_search = postgres_repository.read_search
+    monkeypatch.setattr(postgres_repository, "read_search", counted)
+    first = await search(films_client, **params)
+    follow = await search(films_client, **params, cursor=first["nextCursor"])
+    assert read_to_the_cap == 0  # read only as far as the page needs
+    with monkeypatch.context() as patched:
+        patched.setattr(BuiltQuery, "surely_over", lambda self, *args: False)
+        full = await search(films_client, **params)
+        full_follow = await search(films_client, **params, cursor=first["nextCursor"])
+    assert read_to_the_cap == 2  # both read to the cap
+    for short, whole in ((first, full), (follow, full_follow)):
+        assert short["countsExact"] is whole["countsExact"] is False
+        assert (short["items"], short["nextCursor"]) == (whole["items"], whole["nextCursor"])
+        assert short["total"] == whole["total"] > postgres_search.EXACT_COUNT_LIMIT
+        for name, counts in short["facets"].items():
+            assert all(n <= whole["facets"][name][value] for value, n in counts.items())
 
 
 def ids(body: dict[str, Any]) -> list[str]:

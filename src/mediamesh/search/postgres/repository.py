@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from time import monotonic
 from typing import Any, TypeVar
 
 import asyncpg
@@ -55,6 +56,12 @@ SESSION_SETTINGS = {
 FILTERED_SESSION_SETTINGS = {**SESSION_SETTINGS, "plan_cache_mode": "force_custom_plan"}
 
 
+# BuiltQuery.surely_over: how many times the count's cap a match set must be estimated at (its
+# words by search_terms, its filters by the planner's statistics) to be taken as larger than
+# the cap without counting it; the estimates assume independent words and filters, and this
+# leaves them a margin (a wrong guess costs only exactness: see read_search).
+SURELY_OVER = 4
+
 # BuiltQuery.narrowed: how many times more documents the prefix must match than the words
 # before it; a document read and checked costs the index ~30 prefix documents collected
 # (measured at 1M documents), so 6 leaves a margin for what the estimates miss.
@@ -86,6 +93,11 @@ class BuiltQuery:
         estimate^2 >= 2 * cap * catalog rows (~45,000 matches of 1M documents for a cap of
         1,001; ~8,500 of the sample's 36,000)."""
         return self.estimate is not None and self.estimate**2 >= 2 * cap * self.catalog_rows
+
+    def surely_over(self, cap: int, share: float) -> bool:
+        """Whether the match set, its filters passing `share` of the documents, is surely
+        larger than `cap` (SURELY_OVER times, by the estimates)."""
+        return self.estimate is not None and self.estimate * share >= SURELY_OVER * cap
 
     def narrowed(self) -> bool:
         """Whether finding the documents of the words before the prefix and checking each
@@ -127,6 +139,7 @@ class Counts:
     fuzzy_used: bool
     facets: dict[str, dict[str, int]]
     catalog_rows: float | None = None  # the planner's row count of the table (-1: unknown)
+    capped: bool = False  # the count stopped at its cap: the match set may be larger
 
 
 @contextmanager
@@ -153,6 +166,46 @@ def filter_args(query: SearchQuery) -> tuple[str | None, ...]:
 def filtered(query: SearchQuery) -> bool:
     """Whether the query has any filter."""
     return any(filter_args(query))
+
+
+# The filters' columns, in filter_args order.
+FILTER_COLUMNS = ("content_type", "category", "language", "tags")
+
+
+class FilterShares:
+    """The share of the documents each filter value holds, from the planner's statistics
+    (pg_stats: the most common values of each filter column, and of tags' elements), read
+    again at most every `refresh_seconds`. A value the statistics do not list counts as
+    rare (share 0): an estimate from them only ever errs towards counting exactly."""
+
+    def __init__(self, refresh_seconds: float = 60.0) -> None:
+        self.refresh_seconds = refresh_seconds
+        self._shares: list[dict[str, float]] = [{} for _ in FILTER_COLUMNS]
+        self._read_at: float | None = None
+
+    async def share(self, conn: asyncpg.Connection, query: SearchQuery, seconds: float) -> float:
+        """The share of the documents that pass the query's filters, taken as independent
+        (1.0: no filter)."""
+        values = filter_args(query)
+        if not any(values):
+            return 1.0
+        if self._read_at is None or monotonic() - self._read_at >= self.refresh_seconds:
+            await self._read(conn, seconds)
+        share = 1.0
+        for value, shares in zip(values, self._shares, strict=True):
+            if value is not None:
+                share *= shares.get(value, 0.0)
+        return share
+
+    async def _read(self, conn: asyncpg.Connection, seconds: float) -> None:
+        with timed(seconds):
+            rows = await conn.fetch(sql.FILTER_SHARES, list(FILTER_COLUMNS), timeout=seconds)
+        shares: list[dict[str, float]] = [{} for _ in FILTER_COLUMNS]
+        for row in rows:
+            # extra trailing frequencies of elements (min, max, null share) are left by zip
+            pairs = zip(row["vals"] or [], row["freqs"] or [], strict=False)
+            shares[FILTER_COLUMNS.index(row["column"])] = dict(pairs)
+        self._shares, self._read_at = shares, monotonic()
 
 
 # Built queries by their parsed parts: building one is a pure function of the text and the
@@ -243,13 +296,19 @@ async def read_search(
     fuzzy_below: int,
     candidate_limit: int,
     cap: int,
+    shares: FilterShares,
     after: PostgresPosition | None,
     size: int,
     seconds: float,
 ) -> tuple[Counts, list[PageRow]]:
     """One statement (sql.SEARCH): the total and facets of the match set's first `cap` rows
-    (the whole match set when `total` < `cap`), and up to `size` rows after `after` in
-    (score DESC, title_norm, content_id) order. Typo-tolerant title matches join the match
+    (the whole match set when `total` < `cap`; else Counts.capped), and up to `size` rows
+    after `after` in (score DESC, title_norm, content_id) order. A match set surely larger
+    than `cap` (BuiltQuery.surely_over, with the filters' `shares`) is read only as far as
+    the page needs (sql.DOCUMENT_CANDIDATES): its count would be estimated anyway, and the
+    same first matches are read in the same order, so the page is the same. Where the
+    estimate was wrong, a count up to `cap` is estimated instead of exact (and, for a query
+    of fewer full-text matches than `fuzzy_below`, fewer typo-tolerant ones are ranked). Typo-tolerant title matches join the match
     set when full text finds fewer than `fuzzy_below` documents. A broad query without
     filters (BuiltQuery.broad) reads its matches in table order (sql.SEARCH_BROAD); with
     filters, the planner sees their values and chooses. A query whose prefix matches far
@@ -258,6 +317,10 @@ async def read_search(
     broad = built.broad(cap) and not filtered(query)
     narrowing = () if broad else built.narrowing()
     statement = sql.SEARCH_BROAD if broad else sql.SEARCH_NARROW if narrowing else sql.SEARCH
+    if built.surely_over(cap, 1.0) and built.surely_over(
+        cap, await shares.share(conn, query, seconds)
+    ):
+        cap = min(cap, sql.DOCUMENT_CANDIDATES + 1)
     with timed(seconds):
         row = await conn.fetchrow(
             statement,
@@ -272,7 +335,7 @@ async def read_search(
             *narrowing,
             timeout=seconds,
         )
-    return counts_of(row), page_rows(row, PageRow)
+    return capped_at(counts_of(row), cap), page_rows(row, PageRow)
 
 
 async def read_browse(
@@ -290,7 +353,12 @@ async def read_browse(
         row = await conn.fetchrow(
             sql.BROWSE, *filter_args(query), cap, *keyset(after)[1:], size, timeout=seconds
         )
-    return counts_of(row), page_rows(row, PageRow)
+    return capped_at(counts_of(row), cap), page_rows(row, PageRow)
+
+
+def capped_at(counts: Counts, cap: int) -> Counts:
+    """`counts` of a statement that counted at most `cap` matches."""
+    return replace(counts, capped=counts.total >= cap)
 
 
 Row = TypeVar("Row", bound=PageRow)

@@ -92,6 +92,7 @@ async def search(stores: SearchStores, query: SearchQuery) -> SearchResult:
                         fuzzy_below=_fuzzy_below(settings, parsed, built),
                         candidate_limit=settings.search_candidate_limit,
                         cap=EXACT_COUNT_LIMIT + 1,
+                        shares=stores.filter_shares,
                         # a hybrid cursor's page is the hybrid statement's: only the strict
                         # counts are read here
                         after=None if hybrid_page else after,
@@ -250,7 +251,7 @@ async def _completed(
 ) -> tuple[Counts, bool]:
     """The match set's total and facets, and whether they are exact: `counts` when the
     capped count saw the whole match set, else estimated from a sample."""
-    if counts.total <= EXACT_COUNT_LIMIT:
+    if not counts.capped:
         return counts, True
     percent = sample_percent(counts.catalog_rows)
     sampled = await postgres_repository.sample_matches(

@@ -455,3 +455,16 @@ HYBRID = _hybrid("d.document @@ $1::tsquery")
 # the 36 of the workload's described queries that are narrowed, 24.5 narrowed ("two train
 # robbers run from a posse and flee to south america", 'america':*, 37 -> 0.8 ms).
 HYBRID_NARROW = _hybrid("d.document @@ $25::tsquery AND (d.document @@ $1::tsquery) IS TRUE")
+
+# The planner's statistics of the filter columns ($1, their names): each one's most common
+# values (of an array, its elements') and their shares of the rows (repository.FilterShares).
+FILTER_SHARES = """
+SELECT attname::text AS column,
+       CASE WHEN attname = 'tags' THEN most_common_elems::text::text[]
+            ELSE most_common_vals::text::text[] END AS vals,
+       CASE WHEN attname = 'tags' THEN most_common_elem_freqs
+            ELSE most_common_freqs END AS freqs
+FROM pg_stats
+WHERE schemaname = current_schema() AND tablename = 'search_documents'
+  AND attname = ANY ($1::text[])
+"""
