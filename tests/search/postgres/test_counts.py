@@ -132,7 +132,7 @@ async def test_filter_shares_are_the_planner_statistics(films: Settings) -> None
         {"q": "film ", "limit": 10},  # ~33,000 matches, table order (broad)
         {"q": "american film ", "limit": 20},
         {"q": "film ", "limit": 10, "contentType": "PROGRAM"},
-        {"q": "silent ", "limit": 10},  # ~7,500: through the index (not broad)
+        {"q": "silent ", "limit": 10},  # ~7,500: broad only when read to the page
     ],
 )
 async def test_a_match_set_surely_over_the_cap_gives_the_page_a_full_read_does(

@@ -303,24 +303,25 @@ async def read_search(
 ) -> tuple[Counts, list[PageRow]]:
     """One statement (sql.SEARCH): the total and facets of the match set's first `cap` rows
     (the whole match set when `total` < `cap`; else Counts.capped), and up to `size` rows
-    after `after` in (score DESC, title_norm, content_id) order. A match set surely larger
-    than `cap` (BuiltQuery.surely_over, with the filters' `shares`) is read only as far as
-    the page needs (sql.DOCUMENT_CANDIDATES): its count would be estimated anyway, and the
-    same first matches are read in the same order, so the page is the same. Where the
-    estimate was wrong, a count up to `cap` is estimated instead of exact (and, for a query
-    of fewer full-text matches than `fuzzy_below`, fewer typo-tolerant ones are ranked). Typo-tolerant title matches join the match
-    set when full text finds fewer than `fuzzy_below` documents. A broad query without
-    filters (BuiltQuery.broad) reads its matches in table order (sql.SEARCH_BROAD); with
-    filters, the planner sees their values and chooses. A query whose prefix matches far
-    more than its other words (BuiltQuery.narrowed) finds their documents first
-    (sql.SEARCH_NARROW). Each way reads the same matches in the same order."""
-    broad = built.broad(cap) and not filtered(query)
-    narrowing = () if broad else built.narrowing()
-    statement = sql.SEARCH_BROAD if broad else sql.SEARCH_NARROW if narrowing else sql.SEARCH
+    after `after` in (score DESC, title_norm, content_id) order. Typo-tolerant title matches
+    join the match set when full text finds fewer than `fuzzy_below` documents.
+
+    How it reads, each way reading the same first matches in the same order, so giving the
+    same page: a match set surely larger than `cap` (BuiltQuery.surely_over, with the
+    filters' `shares`) only as far as the page needs (sql.DOCUMENT_CANDIDATES), its count
+    being estimated anyway (where the estimate was wrong, a count under `cap` is estimated
+    instead of exact, and a query of fewer full-text matches than `fuzzy_below` ranks fewer
+    typo-tolerant ones); a broad query without filters (BuiltQuery.broad) in table order
+    (sql.SEARCH_BROAD), while with filters the planner sees their values and chooses; a
+    query whose prefix matches far more than its other words (BuiltQuery.narrowed) by
+    their documents first (sql.SEARCH_NARROW)."""
     if built.surely_over(cap, 1.0) and built.surely_over(
         cap, await shares.share(conn, query, seconds)
     ):
         cap = min(cap, sql.DOCUMENT_CANDIDATES + 1)
+    broad = built.broad(cap) and not filtered(query)
+    narrowing = () if broad else built.narrowing()
+    statement = sql.SEARCH_BROAD if broad else sql.SEARCH_NARROW if narrowing else sql.SEARCH
     with timed(seconds):
         row = await conn.fetchrow(
             statement,
