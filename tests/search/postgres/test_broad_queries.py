@@ -2,7 +2,9 @@
 instead of through the index, which collects every match first; a query whose last word,
 typed as a prefix, matches far more documents than its other words finds their documents
 through the index and checks each against the whole query (sql.SEARCH_NARROW). Both are
-chosen by BUILD_SEARCH's estimates from the word counts, and give the very same answer.
+chosen by BUILD_SEARCH's estimates from the word counts, and give the very same answer. So
+does a query with a category or tag filter whose index lookup takes the filter's words too
+(sql.SEARCH_FILTER_WORDS, sql.SEARCH_NARROW_FILTER_WORDS).
 
 On the films, "film" is in ~33,000 of ~36,000 documents, "war" in ~2,400, "pirate" in a
 few dozen."""
@@ -16,8 +18,10 @@ import asyncpg
 import httpx
 import pytest
 
+from mediamesh.search.models import SearchQuery
 from mediamesh.search.postgres import repository as postgres_repository
 from mediamesh.search.postgres import search as postgres_search
+from mediamesh.search.postgres import sql
 from mediamesh.search.postgres.query_text import parse
 from mediamesh.search.postgres.repository import BuiltQuery
 from mediamesh.settings import Settings
@@ -179,3 +183,62 @@ async def _same_as_the_index(
         assert await search(films_client, **params) == first
         assert await search(films_client, **params, cursor=first["nextCursor"]) == follow
     return first
+
+
+async def test_every_document_holds_the_words_of_its_category_and_tags(films: Settings) -> None:
+    """What the filters' words rest on (sql.SEARCH_FILTER_WORDS): a document that passes a
+    category or tag filter has that filter's words in its vector."""
+    conn = await asyncpg.connect(films.database_url)
+    try:
+        missing = await conn.fetchval(
+            f"""SELECT count(*)
+                FROM search_documents d,
+                     LATERAL (SELECT d.category UNION ALL SELECT unnest(d.tags)) AS f(value),
+                     LATERAL plainto_tsquery({sql.CONFIG}, f.value) AS words
+                WHERE numnode(words) > 0 AND NOT d.document @@ words"""
+        )
+        checked = await conn.fetchval(
+            "SELECT count(category) + sum(cardinality(tags)) FROM search_documents"
+        )
+        assert checked > 30_000
+        assert missing == 0
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize(
+    ("params", "statement"),
+    [
+        ({"q": "war ", "limit": 10, "category": "Drama"}, "SEARCH_FILTER_WORDS"),
+        ({"q": "alien planet", "limit": 5, "category": "Science Fiction"}, "SEARCH_FILTER_WORDS"),
+        ({"q": "love", "limit": 10, "tag": "Romance"}, "SEARCH_FILTER_WORDS"),
+        ({"q": "war fil", "limit": 10, "category": "Drama"}, "SEARCH_NARROW_FILTER_WORDS"),
+        ({"q": "film ", "limit": 10, "category": "Drama"}, "SEARCH"),  # broad: words alone
+        ({"q": "war ", "limit": 10, "contentType": "PROGRAM"}, "SEARCH"),  # no words to add
+    ],
+)
+async def test_the_filters_words_leave_the_answer_as_it_was(
+    films: Settings,
+    films_client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    params: dict[str, Any],
+    statement: str,
+) -> None:
+    query = SearchQuery(
+        q=params["q"],
+        content_type=params.get("contentType"),
+        category=params.get("category"),
+        tag=params.get("tag"),
+    )
+    chosen, _ = postgres_repository.search_statement(
+        await built(films.database_url, params["q"]), query, CAP, CAP
+    )
+    assert chosen is getattr(sql, statement)
+    first = await search(films_client, **params)
+    assert first["items"] and first["nextCursor"]
+    follow = await search(films_client, **params, cursor=first["nextCursor"])
+    with monkeypatch.context() as patched:
+        patched.setattr(sql, "SEARCH_FILTER_WORDS", sql.SEARCH)
+        patched.setattr(sql, "SEARCH_NARROW_FILTER_WORDS", sql.SEARCH_NARROW)
+        assert await search(films_client, **params) == first
+        assert await search(films_client, **params, cursor=first["nextCursor"]) == follow

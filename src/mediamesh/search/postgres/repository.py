@@ -314,21 +314,22 @@ async def read_search(
     typo-tolerant ones); a broad query without filters (BuiltQuery.broad) in table order
     (sql.SEARCH_BROAD), while with filters the planner sees their values and chooses; a
     query whose prefix matches far more than its other words (BuiltQuery.narrowed) by
-    their documents first (sql.SEARCH_NARROW)."""
+    their documents first (sql.SEARCH_NARROW); a query with a category or tag filter, but
+    not broad, by the words of the query and of the filters together
+    (sql.SEARCH_FILTER_WORDS, sql.SEARCH_NARROW_FILTER_WORDS)."""
+    read_cap = cap
     if built.surely_over(cap, 1.0) and built.surely_over(
         cap, await shares.share(conn, query, seconds)
     ):
-        cap = min(cap, sql.DOCUMENT_CANDIDATES + 1)
-    broad = built.broad(cap) and not filtered(query)
-    narrowing = () if broad else built.narrowing()
-    statement = sql.SEARCH_BROAD if broad else sql.SEARCH_NARROW if narrowing else sql.SEARCH
+        read_cap = min(cap, sql.DOCUMENT_CANDIDATES + 1)
+    statement, narrowing = search_statement(built, query, cap, read_cap)
     with timed(seconds):
         row = await conn.fetchrow(
             statement,
             *matching_args(built, query),
             candidate_limit,
             fuzzy_below,
-            cap,
+            read_cap,
             *keyset(after),
             size,
             highlight.TITLE_OPTIONS,
@@ -336,7 +337,22 @@ async def read_search(
             *narrowing,
             timeout=seconds,
         )
-    return capped_at(counts_of(row), cap), page_rows(row, PageRow)
+    return capped_at(counts_of(row), read_cap), page_rows(row, PageRow)
+
+
+def search_statement(
+    built: BuiltQuery, query: SearchQuery, cap: int, read_cap: int
+) -> tuple[str, tuple[str, ...]]:
+    """The statement that reads the query's first `read_cap` matches (of a count capped at
+    `cap`), and its narrowing argument (BuiltQuery.narrowing): see read_search."""
+    if built.broad(read_cap) and not filtered(query):
+        return sql.SEARCH_BROAD, ()
+    # the words of a category or tag filter narrow the index's answer, but a broad query's
+    # words and a common category's together cost the index more than the rows they save
+    filter_words = bool(query.category or query.tag) and not built.broad(cap)
+    if narrowing := built.narrowing():
+        return (sql.SEARCH_NARROW_FILTER_WORDS if filter_words else sql.SEARCH_NARROW), narrowing
+    return (sql.SEARCH_FILTER_WORDS if filter_words else sql.SEARCH), ()
 
 
 async def read_browse(

@@ -247,6 +247,30 @@ SELECT (SELECT count(*) FROM matches) AS total,
 
 
 SEARCH = _search("d.document @@ $1::tsquery")
+
+
+def _with_filter_words(tsquery: str) -> str:
+    """`tsquery` and the words of the category ($5) and tag ($7) filters: every document
+    that passes those filters has their words in its vector (mediamesh_search_vector, the
+    same configuration), so the index finds the documents of both at once, where the words
+    alone make the statement fetch every document of the words and drop those of other
+    categories. A filter of stop words only adds nothing."""
+    category = (
+        f"CASE WHEN $5::text IS NULL THEN {tsquery}::tsquery"
+        f" ELSE {tsquery}::tsquery && plainto_tsquery({CONFIG}, $5) END"
+    )
+    return (
+        f"(CASE WHEN $7::text IS NULL THEN {category}"
+        f" ELSE {category} && plainto_tsquery({CONFIG}, $7) END)"
+    )
+
+
+# SEARCH for a query with a category or tag filter that is not broad
+# (repository.read_search): its full-text matches found by the index with the filters'
+# words. The same matches in the same (table) order, so the same answer: at 1M documents,
+# "death" in Comedy fetched 7,682 documents for 1,001 matches (92 ms, most of it from disk)
+# and fetches 1,950 (20 ms).
+SEARCH_FILTER_WORDS = _search(f"d.document @@ {_with_filter_words('$1')}")
 # SEARCH for a query that a large share of the documents match (repository.read_search
 # decides by BUILD_SEARCH's estimate): its full-text matches are read in table order, with a condition
 # no index serves, up to the cap. Through the index, every match is collected before the
@@ -261,6 +285,9 @@ SEARCH_BROAD = _search("(d.document @@ $1::tsquery) IS TRUE")
 # taming of the west" at 1M documents, 'west':* 230,099 documents for 507 of 'tame', 32 ms
 # against 7. The same matches in the same (table) order, so the same answer.
 SEARCH_NARROW = _search("d.document @@ $17::tsquery AND (d.document @@ $1::tsquery) IS TRUE")
+SEARCH_NARROW_FILTER_WORDS = _search(
+    f"d.document @@ {_with_filter_words('$17')} AND (d.document @@ $1::tsquery) IS TRUE"
+)
 
 
 def _sampled(matches: str) -> str:
