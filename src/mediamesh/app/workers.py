@@ -194,8 +194,9 @@ class _Supervisor(multiprocess.Multiprocess):
 
     def run(self) -> None:
         """uvicorn's run, with `_OwnSocketWorker` as its worker class (uvicorn's supervisor
-        makes its workers by the name `Process` of its module: no other hook); closes the
-        sockets SIGTTIN added."""
+        makes its workers by the name `Process` of its module: no other hook); closes every
+        socket it holds, those SIGTTIN added among them (`supervise` closes the ones it was
+        given again: closing twice is harmless)."""
         _OwnSocketWorker.sockets, _OwnSocketWorker.live = list(self.sockets), []
         original = multiprocess.Process
         multiprocess.Process = _OwnSocketWorker  # type: ignore[misc]
