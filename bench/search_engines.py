@@ -45,6 +45,7 @@ from mediamesh.storage import postgres
 from mediamesh.storage.postgres_maintenance import vacuum_analyze
 
 K = 10
+SLOWEST = 12  # queries listed by time in the results, slowest first
 _CORPUS = """SELECT content_id, content_type, title, description, coalesce(category, '') AS category,
     coalesce(language, '') AS language, tags FROM search_documents WHERE deleted_at IS NULL"""
 # The naive way: a substring match over titles and plots, title matches first; nothing indexed.
@@ -148,7 +149,8 @@ class TantivyEngine:
 
 def _timed(search: Search, workload: list[SearchWorkload]) -> dict[str, Any]:
     """p50 / p95 overall, per kind and per group of kinds (bench/search_quality.py's
-    group_of: the workload's "described" is described, its other kinds are named)."""
+    group_of: the workload's "described" is described, its other kinds are named), and the
+    slowest queries with their kind, filters and time (what sets the p95)."""
     started_all = time.perf_counter()
     search(workload[0].q, workload[0].filters)  # warm the connection / the index
     laps: list[float] = []
@@ -159,6 +161,7 @@ def _timed(search: Search, workload: list[SearchWorkload]) -> dict[str, Any]:
         lap = (time.perf_counter() - started) * 1000
         laps.append(lap)
         by_kind[query.kind].append(lap)
+    by_lap = sorted(zip(laps, workload, strict=True), key=lambda pair: -pair[0])
     by_group: dict[str, list[float]] = defaultdict(list)
     for kind, samples in by_kind.items():
         by_group[group_of(kind)].extend(samples)
@@ -170,6 +173,10 @@ def _timed(search: Search, workload: list[SearchWorkload]) -> dict[str, Any]:
         "p95_ms_by_kind": {kind: percentile(v, 95) for kind, v in by_kind.items()},
         "p50_ms_by_group": {g: percentile(by_group[g], 50) for g in GROUPS if by_group[g]},
         "p95_ms_by_group": {g: percentile(by_group[g], 95) for g in GROUPS if by_group[g]},
+        "slowest": [
+            {"ms": lap, "kind": query.kind, "q": query.q, "filters": query.filters}
+            for lap, query in by_lap[:SLOWEST]
+        ],
         "seconds": time.perf_counter() - started_all,
     }
 

@@ -4,7 +4,8 @@ typed as a prefix, matches far more documents than its other words finds their d
 through the index and checks each against the whole query (sql.SEARCH_NARROW). Both are
 chosen by BUILD_SEARCH's estimates from the word counts, and give the very same answer. So
 does a query with a category or tag filter whose index lookup takes the filter's words too
-(sql.SEARCH_FILTER_WORDS, sql.SEARCH_NARROW_FILTER_WORDS).
+(sql.SEARCH_FILTER_WORDS, sql.SEARCH_NARROW_FILTER_WORDS); its title tier finds the filter
+in the title index itself (migration 0024).
 
 On the films, "film" is in ~33,000 of ~36,000 documents, "war" in ~2,400, "pirate" in a
 few dozen."""
@@ -16,6 +17,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import orjson
 import pytest
 
 from mediamesh.search.models import SearchQuery
@@ -23,7 +25,7 @@ from mediamesh.search.postgres import repository as postgres_repository
 from mediamesh.search.postgres import search as postgres_search
 from mediamesh.search.postgres import sql
 from mediamesh.search.postgres.query_text import parse
-from mediamesh.search.postgres.repository import BuiltQuery
+from mediamesh.search.postgres.repository import BuiltQuery, FilterShares
 from mediamesh.settings import Settings
 from tests.search.postgres.test_counts import exact_counts
 from tests.search.search_api import search
@@ -242,3 +244,68 @@ async def test_the_filters_words_leave_the_answer_as_it_was(
         patched.setattr(sql, "SEARCH_NARROW_FILTER_WORDS", sql.SEARCH_NARROW)
         assert await search(films_client, **params) == first
         assert await search(films_client, **params, cursor=first["nextCursor"]) == follow
+
+
+class _Recorded:
+    """A connection that keeps the last statement and arguments it ran with fetchrow."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+        self.statement = ""
+        self.args: tuple[Any, ...] = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    async def fetchrow(self, statement: str, *args: Any, **kwargs: Any) -> Any:
+        self.statement, self.args = statement, args
+        return await self._conn.fetchrow(statement, *args, **kwargs)
+
+
+def _index_scans(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [plan] if "Index Name" in plan else []
+    for child in plan.get("Plans", ()):
+        found.extend(_index_scans(child))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("filters", "condition"),
+    [
+        ({"category": "Comedy"}, "(category = 'Comedy'::text)"),
+        ({"tag": "Comedy"}, "(tags @> '{Comedy}'::text[])"),
+    ],
+)
+async def test_a_filtered_title_tier_finds_the_filter_in_the_title_index(
+    films: Settings, filters: dict[str, str], condition: str
+) -> None:
+    """The title tier of a search with a category or tag filter (migration 0024) finds the
+    documents that pass the filter among the title matches in the index, where the title's
+    words alone would fetch every document with the word in its title."""
+    conn = await asyncpg.connect(
+        films.database_url, server_settings=postgres_repository.FILTERED_SESSION_SETTINGS
+    )
+    try:
+        query = SearchQuery(q="love", limit=10, **filters)
+        recorded = _Recorded(conn)
+        await postgres_repository.read_search(
+            recorded,  # type: ignore[arg-type]
+            await built(films.database_url, query.q),
+            query,
+            fuzzy_below=5,
+            candidate_limit=1_000,
+            cap=CAP,
+            shares=FilterShares(),
+            after=None,
+            size=11,
+            seconds=5.0,
+        )
+        explained = await conn.fetchval(
+            f"EXPLAIN (FORMAT JSON) {recorded.statement}", *recorded.args
+        )
+    finally:
+        await conn.close()
+    scans = _index_scans(orjson.loads(explained)[0]["Plan"])
+    title = [s for s in scans if s["Index Name"] == "search_documents_title_filters_idx"]
+    assert title, [s["Index Name"] for s in scans]
+    assert all(condition in s["Index Cond"] for s in title), [s["Index Cond"] for s in title]
