@@ -115,28 +115,43 @@ async def test_a_prefix_far_commoner_than_the_other_words_is_narrowed(films: Set
     assert war.narrow == "'war'" and war.narrow_estimate is not None
     exact, _ = await exact_counts(films.database_url, "'war'")
     assert 0.9 * exact <= war.narrow_estimate <= exact
-    assert war.prefix_estimate is not None and war.prefix_estimate > 6 * war.narrow_estimate
-    assert war.narrowed()
+    assert war.prefix_estimate is not None and war.prefix_estimate > 10 * war.narrow_estimate
+    assert war.narrowed(CAP)
+    # a rarer prefix, whose documents the index collects for less than reading every 'war'
+    assert not (await built(films.database_url, "war pira")).narrowed(CAP)
     # the other way round: the words before the prefix are the common ones
     film = await built(films.database_url, "film pira")
-    assert film.narrow == "'film'" and not film.narrowed()
+    assert film.narrow == "'film'" and not film.narrowed(CAP)
     # no prefix (a space typed after the last word), or nothing before it: nothing to narrow
-    assert not (await built(films.database_url, "war film ")).narrowed()
+    assert not (await built(films.database_url, "war film ")).narrowed(CAP)
     assert (await built(films.database_url, "film")).narrow is None
     # an exclusion before the prefix: not estimated, so not narrowed
-    assert not (await built(films.database_url, "-treasure pirate fil")).narrowed()
+    assert not (await built(films.database_url, "-treasure pirate fil")).narrowed(CAP)
 
 
-def test_narrowed_is_where_the_prefix_outnumbers_the_other_words() -> None:
-    def query(narrow: float | None, prefix: float | None) -> BuiltQuery:
+def test_narrowed_is_where_it_reads_fewer_rows_than_the_index_costs() -> None:
+    def query(narrow: float | None, prefix: float | None, estimate: float) -> BuiltQuery:
         return BuiltQuery(
-            "'x' & 'y':*", None, "x y", narrow="'x'", narrow_estimate=narrow, prefix_estimate=prefix
+            "'x' & 'y':*",
+            None,
+            "x y",
+            estimate=estimate,
+            narrow="'x'",
+            narrow_estimate=narrow,
+            prefix_estimate=prefix,
         )
 
-    assert query(1_000, 6_000).narrowed()
-    assert not query(1_000, 5_999).narrowed()
-    assert not query(None, 6_000).narrowed()  # a phrase or an exclusion before the prefix
-    assert not BuiltQuery("'y':*", None, "y", prefix_estimate=6_000).narrowed()
+    # the measured cases (1M documents): "the taming of the west", "relationship adaptation"
+    assert query(507, 230_099, 117).narrowed(CAP)
+    assert not query(5_463, 38_498, 210).narrowed(CAP)
+    # at the boundary: 1,000 rows read narrowed against a prefix's documents and 10 rows
+    assert query(1_000, 29_700, 10).narrowed(CAP)
+    assert not query(1_000, 29_699, 10).narrowed(CAP)
+    # a match set larger than the cap: narrowed, only the share of the rows up to the cap
+    assert query(24_182, 162_586, 3_929).narrowed(CAP)
+    assert not query(24_182, 162_586, 3_929).narrowed(10 * CAP)
+    assert not query(None, 6_000, 10).narrowed(CAP)  # a phrase or an exclusion before it
+    assert not BuiltQuery("'y':*", None, "y", prefix_estimate=6_000).narrowed(CAP)
 
 
 @pytest.mark.parametrize(
@@ -154,7 +169,7 @@ async def test_a_narrowed_query_answers_as_the_index_would(
     monkeypatch: pytest.MonkeyPatch,
     params: dict[str, Any],
 ) -> None:
-    assert (await built(films.database_url, params["q"])).narrowed()
+    assert (await built(films.database_url, params["q"])).narrowed(CAP)
     await _same_as_the_index(films_client, monkeypatch, params, "narrowed")
 
 
@@ -164,7 +179,7 @@ async def test_a_narrowed_description_answers_as_the_index_would(
     # 4 documents have every word, none in its title: too few, so the answer is hybrid
     # (most words, meaning), its strict part narrowed too (sql.HYBRID_NARROW)
     params = {"q": "pirate treasure fil", "limit": 5}
-    assert (await built(films.database_url, params["q"])).narrowed()
+    assert (await built(films.database_url, params["q"])).narrowed(CAP)
     answer = await _same_as_the_index(films_client, monkeypatch, params, "narrowed")
     assert answer["total"] > 4  # widened: the strict answer alone would be 4
 

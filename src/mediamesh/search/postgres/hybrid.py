@@ -110,7 +110,7 @@ async def read(
     (`relaxed_found`'s), which they are scored by."""
     marks = relaxed.highlight if relaxed else " | ".join(tsquery_term(t) for t in terms)
     listed = [*neighbours, *scored]
-    narrowing = built.narrowing()
+    narrowing = built.narrowing(candidate_limit)
     with timed(seconds):
         row = await conn.fetchrow(
             sql.HYBRID_NARROW if narrowing else sql.HYBRID,

@@ -62,10 +62,12 @@ FILTERED_SESSION_SETTINGS = {**SESSION_SETTINGS, "plan_cache_mode": "force_custo
 # leaves them a margin (a wrong guess costs only exactness: see read_search).
 SURELY_OVER = 4
 
-# BuiltQuery.narrowed: how many times more documents the prefix must match than the words
-# before it; a document read and checked costs the index ~30 prefix documents collected
-# (measured at 1M documents), so 6 leaves a margin for what the estimates miss.
-NARROW_FACTOR = 6
+# BuiltQuery.narrowed: what reading and checking one row costs, in documents of a prefix the
+# index collects. Measured at 1M documents, warm: ~30 ("the taming of the west", 507 rows
+# against 230,099 documents of 'west':*, 13.5 against 32 ms). A row not in memory costs far
+# more (a page read from disk), a prefix's documents little more (their index pages are few
+# and shared), so the rows each way decide, and this ratio is their lower bound.
+NARROW_ROW_COST = 30
 
 
 @dataclass(frozen=True)
@@ -99,27 +101,33 @@ class BuiltQuery:
         larger than `cap` (SURELY_OVER times, by the estimates)."""
         return self.estimate is not None and self.estimate * share >= SURELY_OVER * cap
 
-    def narrowed(self) -> bool:
+    def narrowed(self, cap: int) -> bool:
         """Whether finding the documents of the words before the prefix and checking each
-        against the whole query beats the index on the whole query, which collects every
-        document of the prefix first. Measured at 1M documents (50 queries of the scale
-        workload with a prefix after other words, each statement warm): every query whose
-        prefix may match at least NARROW_FACTOR times what its other words do ran faster
-        narrowed or within 0.2 ms ("the taming of the west" 32 -> 7 ms, "noir based" 47 ->
-        25, "show business at war" 57 -> 42), and every other one ran slower narrowed or
-        within 0.2 ms ("the night hawk", 33,000 documents of 'night' for 'hawk':* 5,000:
-        6 -> 115 ms)."""
-        return (
-            self.narrow is not None
-            and self.narrow_estimate is not None
-            and self.prefix_estimate is not None
-            and NARROW_FACTOR * self.narrow_estimate <= self.prefix_estimate
+        against the whole query, until `cap` matches, beats the index on the whole query,
+        which collects every document of the prefix first and then reads the matches: by
+        the rows each way reads (NARROW_ROW_COST each) and the prefix's documents collected.
+        Measured at 1M documents, cold (PostgreSQL restarted, the page cache dropped) and
+        warm: "the taming of the west" (507 rows of 'tame' against 230,099 documents of
+        'west':*) 58.6 / 13.5 ms narrowed against 93.1 / 32.4 through the index; "relationship
+        adaptation" (5,463 rows of 'relationship', 38,498 of 'adapt':*, 373 matches) 290 /
+        17.6 narrowed against 58 / 24 through the index: a ratio of prefix to other words
+        (7) alone, as chosen before, read every one of those rows."""
+        if self.narrow is None or self.narrow_estimate is None or self.prefix_estimate is None:
+            return False
+        matches = max(self.estimate or 0.0, 1.0)
+        # in table order the matches are spread over the other words' documents: until `cap`
+        # of them, that share of those documents is read
+        narrowed_rows = self.narrow_estimate * min(1.0, cap / matches)
+        indexed_rows = min(matches, cap)
+        return NARROW_ROW_COST * narrowed_rows <= (
+            self.prefix_estimate + NARROW_ROW_COST * indexed_rows
         )
 
-    def narrowing(self) -> tuple[str, ...]:
+    def narrowing(self, cap: int) -> tuple[str, ...]:
         """The last argument of the narrowed statements (sql.SEARCH_NARROW,
-        sql.HYBRID_NARROW): the narrow tsquery; empty when the query is not narrowed."""
-        return (self.narrow,) if self.narrow is not None and self.narrowed() else ()
+        sql.HYBRID_NARROW) reading up to `cap` matches: the narrow tsquery; empty when the
+        query is not narrowed."""
+        return (self.narrow,) if self.narrow is not None and self.narrowed(cap) else ()
 
 
 @dataclass(frozen=True)
@@ -350,7 +358,7 @@ def search_statement(
     # the words of a category or tag filter narrow the index's answer, but a broad query's
     # words and a common category's together cost the index more than the rows they save
     filter_words = bool(query.category or query.tag) and not built.broad(cap)
-    if narrowing := built.narrowing():
+    if narrowing := built.narrowing(read_cap):
         return (sql.SEARCH_NARROW_FILTER_WORDS if filter_words else sql.SEARCH_NARROW), narrowing
     return (sql.SEARCH_FILTER_WORDS if filter_words else sql.SEARCH), ()
 
