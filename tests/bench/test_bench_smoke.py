@@ -212,7 +212,8 @@ def _scale_results(slowest_ms: float, p95_ms: float) -> dict[str, object]:
         "documents": 1_000_000,
         "indexing": {"api_docs_per_second": 3000.0},
         "mediamesh": {"p95_ms_by_group": groups, "p50_ms_by_group": groups,
-                      "quality": {"named": {"ndcg_at_10": 0.9}, "described": {"ndcg_at_10": 0.8}}},
+                      "quality": {"named": {"ndcg_at_10": 0.9}, "described": {"ndcg_at_10": 0.8}},
+                      "again": {"p95_ms_by_group": {"named": 20.0, "described": 25.0}}},
         "tantivy": {"p95_ms_by_group": {"named": 5.0, "described": 6.0}},
         "peak_rss_mb": 900.0,
         "database_bytes": 4 * 1024**3,
@@ -228,7 +229,10 @@ def _scale_results(slowest_ms: float, p95_ms: float) -> dict[str, object]:
 def test_scale_tables_judge_the_goals_at_the_largest_size(tmp_path: Path) -> None:
     met = report.scale_markdown(_scale_results(500.0, 40.0))
     assert "| 1M / 100M | 2400 s | 500 / 490 ms | 490 ms | 20.0 GB | 300 MB |" in met
-    assert "| 1M | 3,000 docs/s | 35.0 / 40.0 ms (35.0 / 40.0) | 5.0 / 6.0 ms |" in met
+    assert (
+        "| 1M | 3,000 docs/s | 35.0 / 40.0 ms (35.0 / 40.0) | 20.0 / 25.0 ms | 5.0 / 6.0 ms |"
+        in met
+    )
     assert "every cold list ≤ 1 s — slowest 490 ms (first run 500 ms): met" in met
     assert "search p95 ≤ 50 ms — 40.0 ms: met" in met
     missed = report.scale_markdown(_scale_results(1500.0, 60.0))
