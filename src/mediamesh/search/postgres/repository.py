@@ -7,7 +7,7 @@ PostgresUnavailable (HTTP 503), never a driver exception.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from time import monotonic
@@ -171,6 +171,12 @@ def filter_args(query: SearchQuery) -> tuple[str | None, ...]:
     return (query.content_type, query.category, query.language, query.tag)
 
 
+def float_texts(values: Iterable[float]) -> list[str]:
+    """Numbers for a statement's `$n::text[]::float8[]` (see sql.py's hybrid statements):
+    each float's shortest text that reads back as the same float."""
+    return [repr(float(value)) for value in values]
+
+
 def filtered(query: SearchQuery) -> bool:
     """Whether the query has any filter."""
     return any(filter_args(query))
@@ -212,7 +218,7 @@ class FilterShares:
         for row in rows:
             # extra trailing frequencies of elements (min, max, null share) are left by zip
             pairs = zip(row["vals"] or [], row["freqs"] or [], strict=False)
-            shares[FILTER_COLUMNS.index(row["column"])] = dict(pairs)
+            shares[FILTER_COLUMNS.index(row["column"])] = {v: float(f) for v, f in pairs}
         self._shares, self._read_at = shares, monotonic()
 
 

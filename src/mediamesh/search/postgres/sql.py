@@ -385,6 +385,10 @@ WHERE content_id = ANY($1::text[]) AND deleted_at IS NULL
 """
 
 # --- Hybrid: match most words, and by meaning (search/postgres/hybrid.py, docs/SEARCH.md) ---
+# Their numbers arrive as text[] (repository.float_texts) and are cast here: asyncpg has no
+# codec of its own for float8[], and reads its definition from the catalog the first time a
+# connection uses one, a recursive query that these connections plan generically: 15-42 ms
+# of the first hybrid search on each connection (measured at 1M documents), text[] none.
 # RELAXED: the documents with at least k of the query's words ($1, relaxed.py), up to $8,
 # kept only if they pass the filters ($4..$7), contain the required phrases ($3) and none of
 # the exclusions ($2), each with its coverage: the sum of the idf of the query words it has
@@ -392,7 +396,7 @@ WHERE content_id = ANY($1::text[]) AND deleted_at IS NULL
 # documents by meaning are looked for, so that both are known before HYBRID.
 RELAXED = f"""
 WITH terms AS MATERIALIZED (  -- parsed once, not once per candidate
-    SELECT term::tsquery AS term, w FROM unnest($9::text[], $10::float8[]) AS t(term, w)
+    SELECT term::tsquery AS term, w FROM unnest($9::text[], $10::text[]::float8[]) AS t(term, w)
 )
 SELECT d.content_id,
        (SELECT sum(w) FROM terms WHERE d.document @@ terms.term) / $11::float8 AS coverage
@@ -439,11 +443,11 @@ WITH strict AS (
 ),
 relaxed AS (
     SELECT r.content_id, r.coverage
-    FROM unnest($11::text[], $12::float8[]) AS r(content_id, coverage)
+    FROM unnest($11::text[], $12::text[]::float8[]) AS r(content_id, coverage)
 ),
 nearest AS (
     SELECT s.content_id, s.cosine, s.n <= $22 AND s.cosine >= $23 AS is_match
-    FROM unnest($13::text[], $14::float8[]) WITH ORDINALITY AS s(content_id, cosine, n)
+    FROM unnest($13::text[], $14::text[]::float8[]) WITH ORDINALITY AS s(content_id, cosine, n)
 ),
 found AS (
     SELECT content_id, max(strict) AS strict, max(coverage) AS coverage,
@@ -485,13 +489,14 @@ HYBRID = _hybrid("d.document @@ $1::tsquery")
 HYBRID_NARROW = _hybrid("d.document @@ $25::tsquery AND (d.document @@ $1::tsquery) IS TRUE")
 
 # The planner's statistics of the filter columns ($1, their names): each one's most common
-# values (of an array, its elements') and their shares of the rows (repository.FilterShares).
+# values (of an array, its elements') and their shares of the rows (repository.FilterShares);
+# the shares as text[], not float4[], for the reason the hybrid statements take text[].
 FILTER_SHARES = """
 SELECT attname::text AS column,
        CASE WHEN attname = 'tags' THEN most_common_elems::text::text[]
             ELSE most_common_vals::text::text[] END AS vals,
-       CASE WHEN attname = 'tags' THEN most_common_elem_freqs
-            ELSE most_common_freqs END AS freqs
+       (CASE WHEN attname = 'tags' THEN most_common_elem_freqs
+             ELSE most_common_freqs END)::text[] AS freqs
 FROM pg_stats
 WHERE schemaname = current_schema() AND tablename = 'search_documents'
   AND attname = ANY ($1::text[])
