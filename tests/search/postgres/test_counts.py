@@ -102,9 +102,9 @@ def test_surely_over_the_cap_is_by_the_estimate_of_words_and_filters() -> None:
     def query(estimate: float | None) -> BuiltQuery:
         return BuiltQuery("'x'", None, "x", estimate=estimate, catalog_rows=1_000_000.0)
 
-    assert query(4 * CAP).surely_over(CAP, 1.0)
-    assert not query(4 * CAP - 1).surely_over(CAP, 1.0)
-    assert not query(40 * CAP).surely_over(CAP, 0.09)  # a filter one in eleven passes
+    assert query(1.5 * CAP).surely_over(CAP, 1.0)
+    assert not query(1.5 * CAP - 1).surely_over(CAP, 1.0)
+    assert not query(16 * CAP).surely_over(CAP, 0.09)  # a filter one in eleven passes
     assert not query(None).surely_over(CAP, 1.0)  # a phrase or an exclusion: not estimated
 
 
