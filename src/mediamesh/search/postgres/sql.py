@@ -254,7 +254,8 @@ SEARCH = _search("d.document @@ $1::tsquery")
 # 1,001 read in table order.
 SEARCH_BROAD = _search("(d.document @@ $1::tsquery) IS TRUE")
 # SEARCH for a query whose last word, typed as a prefix, matches far more documents than its
-# other words (repository.read_search decides by BUILD_SEARCH's estimates): the index finds
+# other words (repository.read_search decides by BUILD_SEARCH's estimates, by the rows each
+# way reads: BuiltQuery.narrowed): the index finds
 # the documents of the other words ($17, BuiltQuery.narrow), and each is checked against the
 # whole query. Through the index, a prefix's documents are all collected before any is
 # combined with the other words (a prefix is a range of the index, not one entry): "the
