@@ -58,6 +58,11 @@ async def due(pool: asyncpg.Pool) -> set[str]:
     return {row["content_id"] for row in rows}
 
 
+def kept(vectors: Vectors) -> Vectors:
+    """What storing `vectors` keeps of them (codec.py: int8 codes and a scale per vector)."""
+    return codec.decode(codec.encode(vectors))
+
+
 async def stored(pool: asyncpg.Pool) -> dict[str, tuple[str, Vectors, int]]:
     """content id → (text_hash, vector, seq) of every stored vector."""
     rows = await pool.fetch("SELECT content_id, text_hash, vector, seq FROM search_embeddings")

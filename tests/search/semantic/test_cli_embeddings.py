@@ -1,5 +1,6 @@
-"""`mediamesh embeddings backfill | status` (the real command, in a subprocess): a backfill
-stopped with Ctrl-C keeps the batches it committed, and running it again finishes the rest.
+"""`mediamesh embeddings backfill | status | compact` (the real command, in a subprocess): a
+backfill stopped with Ctrl-C keeps the batches it committed, and running it again finishes
+the rest; compact rewrites float32 rows as int8, the same vectors read back.
 
 To stop it mid-way without racing it, the test holds a row lock on a document of the second
 batch: the command can store the first batch, never the second, until the test lets go."""
@@ -11,7 +12,9 @@ import signal
 import subprocess
 
 import asyncpg
+import numpy as np
 
+from mediamesh.search.semantic import repository
 from mediamesh.search.semantic.text import EMBEDDING_ID
 from mediamesh.settings import Settings
 from tests.cli.run import MEDIAMESH, environment, mediamesh
@@ -77,6 +80,51 @@ async def test_status_tells_the_model_and_the_counts(stack: Stack, unique: str) 
         assert "waiting   0 documents" in after.stdout
         nothing = await asyncio.to_thread(mediamesh, settings, "embeddings", "backfill")
         assert "no document was waiting for a vector" in nothing.stdout
+
+
+async def test_compact_rewrites_float32_rows_as_int8_and_servers_read_them_again(
+    stack: Stack, unique: str
+) -> None:
+    async with own_pool(stack, unique) as (url, pool):
+        settings = stack.settings(database_url=url, dynamodb_enabled=False)
+        await index(pool, [film(cid, f"Film {cid}", f"The story of {cid}.") for cid in IDS])
+        done = await asyncio.to_thread(mediamesh, settings, "embeddings", "backfill")
+        assert done.returncode == 0, done.stderr
+        before = await stored(pool)
+        # five rows as a release before the int8 form wrote them: float32 values
+        old = IDS[:5]
+        for cid in old:
+            await pool.execute(
+                "UPDATE search_embeddings SET vector = $2 WHERE content_id = $1",
+                cid,
+                before[cid][1].astype("<f4").tobytes(),
+            )
+        async with pool.acquire() as conn:
+            assert await repository.float32_rows(conn) == (5, await _last_seq(conn))
+            last = await _last_seq(conn)
+
+        compacted = await asyncio.to_thread(
+            mediamesh, settings, "embeddings", "compact", "--batch-size", "2"
+        )
+        assert compacted.returncode == 0, compacted.stderr
+        assert "rewrote 5 embeddings as int8" in compacted.stdout
+        lengths = await pool.fetch("SELECT length(vector) % 2 AS odd FROM search_embeddings")
+        assert {row["odd"] for row in lengths} == {1}
+        after = await stored(pool)
+        for cid in IDS:  # the same vectors, the same text hashes
+            assert after[cid][0] == before[cid][0]
+            assert np.array_equal(after[cid][1], before[cid][1])
+        async with pool.acquire() as conn:  # rewritten rows come again to a vector index
+            ids, _, _ = await repository.vectors_since(conn, last, 100)
+        assert sorted(ids) == old
+
+        again = await asyncio.to_thread(mediamesh, settings, "embeddings", "compact")
+        assert again.returncode == 0, again.stderr
+        assert "every embedding is int8 already" in again.stdout
+
+
+async def _last_seq(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT max(seq) FROM search_embeddings"))
 
 
 def _start(settings: Settings, *args: str) -> subprocess.Popen[str]:

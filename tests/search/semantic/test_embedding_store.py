@@ -23,6 +23,7 @@ from tests.search.semantic.embedding_support import (
     due,
     film,
     index,
+    kept,
     own_pool,
     stored,
     tombstone,
@@ -123,10 +124,10 @@ async def test_vectors_come_back_in_seq_order_and_again_when_replaced(
             assert ids == ["v1", "v2"]
             assert [e.shape for e in embeddings] == [(1, DIMENSIONS), (2, DIMENSIONS)]
             assert all(e.dtype == np.float32 for e in embeddings)
-            assert np.array_equal(embeddings[0], vectors["v1"])
-            assert np.array_equal(embeddings[1], vectors["v2"])
+            assert np.array_equal(embeddings[0], kept(vectors["v1"]))
+            assert np.array_equal(embeddings[1], kept(vectors["v2"]))
             ids, embeddings, last = await repository.vectors_since(conn, seq, 2)
-            assert ids == ["v3"] and np.array_equal(embeddings[0], vectors["v3"])
+            assert ids == ["v3"] and np.array_equal(embeddings[0], kept(vectors["v3"]))
             ids, embeddings, unchanged = await repository.vectors_since(conn, last, 2)
             assert (ids, embeddings, unchanged) == ([], [], last)
 
@@ -135,14 +136,18 @@ async def test_vectors_come_back_in_seq_order_and_again_when_replaced(
             vectors["v1"] = unit()
             await store_all(pool, vectors)
             ids, embeddings, newer = await repository.vectors_since(conn, last, 10)
-            assert ids == ["v1"] and newer > last and np.array_equal(embeddings[0], vectors["v1"])
+            assert (
+                ids == ["v1"]
+                and newer > last
+                and np.array_equal(embeddings[0], kept(vectors["v1"]))
+            )
 
             await tombstone(pool, ["v2"])  # a deleted document's vector is not served
             ids, _, _ = await repository.vectors_since(conn, 0, 10)
             assert ids == ["v3", "v1"]
             found = await repository.vectors_for(conn, ["v1", "v2", "v3", "unknown"])
             assert sorted(found) == ["v1", "v3"]
-            assert np.array_equal(found["v3"], vectors["v3"])
+            assert np.array_equal(found["v3"], kept(vectors["v3"]))
 
 
 async def test_documents_without_a_vector_of_the_model_become_due_again(

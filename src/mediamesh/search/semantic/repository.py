@@ -141,6 +141,50 @@ async def store(
     return [row["content_id"] for row in rows]
 
 
+async def float32_rows(conn: asyncpg.Connection) -> tuple[int, int]:
+    """How many stored embeddings are still float32 (codec.py: an even length), and the
+    highest seq now (where `compact` stops: rows stored later are int8 already)."""
+    row = await conn.fetchrow(
+        """SELECT count(*) FILTER (WHERE length(vector) % 2 = 0) AS old,
+                  coalesce(max(seq), 0) AS last
+           FROM search_embeddings"""
+    )
+    assert row is not None
+    return int(row["old"]), int(row["last"])
+
+
+async def compact(
+    conn: asyncpg.Connection, after_seq: int, until_seq: int, limit: int
+) -> tuple[int, int]:
+    """Rewrite in codec's int8 form up to `limit` float32 embeddings with a seq in
+    (`after_seq`, `until_seq`], in seq order, in one transaction under STORE_LOCK; returns
+    how many were rewritten and the seq to continue after (`until_seq` once past the end).
+    A row replaced since it was read is left to its new version; a rewritten row takes a new
+    seq (the trigger), so vector indexes read it again: the same codes."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", STORE_LOCK)
+        rows = await conn.fetch(
+            """SELECT content_id, seq, vector FROM search_embeddings
+               WHERE seq > $1 AND seq <= $2 AND length(vector) % 2 = 0
+               ORDER BY seq LIMIT $3""",
+            after_seq,
+            until_seq,
+            limit,
+        )
+        if not rows:
+            return 0, until_seq
+        status = await conn.execute(
+            """UPDATE search_embeddings e SET vector = c.vector
+               FROM unnest($1::text[], $2::bigint[], $3::bytea[]) AS c(content_id, seq, vector)
+               WHERE e.content_id = c.content_id AND e.seq = c.seq""",
+            [row["content_id"] for row in rows],
+            [row["seq"] for row in rows],
+            [codec.encode(codec.decode(row["vector"])) for row in rows],
+        )
+    reached = int(rows[-1]["seq"]) if len(rows) == limit else until_seq
+    return int(status.split()[-1]), reached
+
+
 async def another_model_remains(conn: asyncpg.Connection, model: str = EMBEDDING_ID) -> bool:
     """Whether some stored vector is of another model than `model`, in one index lookup:
     every vector stored since a change of model has a higher seq than all those before it,
