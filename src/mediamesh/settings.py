@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     search_dynamodb_page_size: Annotated[int, Field(ge=1, le=1000)] = 250
     search_dynamodb_max_pages: Annotated[int, Field(ge=1, le=16)] = 4
     search_dynamodb_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 2.0
+    # DynamoDB answers a search only while its index is at most this far behind PostgreSQL:
+    # no search_outbox row (an indexed or deleted document not yet delivered) older; else
+    # PostgreSQL answers (a bulk load still being relayed must not give half its answers)
+    search_dynamodb_max_lag_seconds: Annotated[float, Field(ge=0, le=3600)] = 2.0
     # outbox relay: PostgreSQL -> DynamoDB search index (docs/SEARCH_INDEXING.md, "Outbox")
     search_outbox_batch_size: Annotated[int, Field(ge=1, le=500)] = 100
     search_outbox_poll_seconds: Annotated[float, Field(gt=0, le=300)] = 1.0

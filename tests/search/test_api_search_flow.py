@@ -193,6 +193,29 @@ async def test_partial_matches_answer_only_when_postgres_is_down() -> None:
         await _run(SearchQuery(q="star wars"), empty, pg)
 
 
+@dataclass
+class BehindPath(Path):
+    """A DynamoDB stand-in whose index the PostgreSQL check found behind (not `current`)."""
+
+    async def dynamodb(self, resources: SearchStores, query: SearchQuery, now: datetime) -> Any:
+        self.calls.append(query)
+        return dataclasses.replace(_result(self.source, self.answer), current=False)
+
+
+async def test_an_index_behind_postgres_defers_to_it_without_marking_the_scope() -> None:
+    dyn, pg = BehindPath("dynamodb", [HIT]), Path("postgres", [HIT])
+    resources = _resources()
+    first = await service.search(resources, SearchQuery(q="alien"), NOW, dyn.dynamodb, pg.postgres)
+    assert first.source == "postgres" and len(dyn.calls) == 1
+    # a lagging index says nothing about the scope's size: DynamoDB is asked again
+    await service.search(resources, SearchQuery(q="alien"), NOW, dyn.dynamodb, pg.postgres)
+    assert len(dyn.calls) == 2
+    # and while PostgreSQL is down, its matches are the reply of last resort
+    down = Path("postgres", fail=PostgresUnavailable("down"))
+    last = await service.search(resources, SearchQuery(q="alien"), NOW, dyn.dynamodb, down.postgres)
+    assert last.source == "dynamodb" and last.items == [HIT]
+
+
 async def test_an_operator_query_waits_for_postgres_even_when_it_is_down() -> None:
     # DynamoDB's reading of "-shark" would be wrong, not merely partial: a 503 is better
     dyn, pg = Path("dynamodb", [HIT]), Path("postgres", fail=PostgresUnavailable("down"))

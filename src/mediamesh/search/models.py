@@ -59,6 +59,10 @@ class SearchResult:
     # False when the path could not look at every candidate (DynamoDB's read budget ran out):
     # its matches are then only those it happened to read, so PostgreSQL is preferred
     complete: bool = True
+    # False when the DynamoDB index was behind PostgreSQL (a write older than
+    # SEARCH_DYNAMODB_MAX_LAG_SECONDS not yet delivered): its matches may miss documents,
+    # so PostgreSQL answers unless it is down
+    current: bool = True
     # False when `total` and `facets` are estimates (the PostgreSQL path, beyond its exact
     # count limit: see postgres_search.py)
     exact_counts: bool = True

@@ -18,7 +18,10 @@ PostgreSQL, whose `websearch_to_tsquery` defines them (dynamodb/plan.py `answera
 why the word-set index cannot). And the index lags PostgreSQL by the outbox: DynamoDB's
 matches are checked against PostgreSQL's live documents in one primary-key lookup
 (`verified_dynamodb`), so a document deleted or unpublished there is never served while
-PostgreSQL answers; when it does not, the matches are served as read.
+PostgreSQL answers; when it does not, the matches are served as read. The same lookup tells
+whether an outbox row has waited over SEARCH_DYNAMODB_MAX_LAG_SECONDS: the index may then
+miss documents (a bulk load still being relayed), so PostgreSQL answers, as for a partial
+read; while it cannot, DynamoDB's answer is the reply of last resort.
 
 "Complete" matters: DynamoDB has no word index, so its path reads at most a budget of items
 (SEARCH_DYNAMODB_MAX_PAGES x SEARCH_DYNAMODB_PAGE_SIZE). When the scope it reads (the table,
@@ -70,20 +73,26 @@ PostgresSuggest = Callable[[SearchStores, str, int], Awaitable[list[Suggestion]]
 async def verified_dynamodb(
     stores: SearchStores, query: SearchQuery, now: datetime
 ) -> SearchResult:
-    """The DynamoDB path, its matches narrowed to the documents live in PostgreSQL."""
+    """The DynamoDB path, its matches narrowed to the documents live in PostgreSQL, and
+    marked not `current` when the same check finds the index behind PostgreSQL by more than
+    SEARCH_DYNAMODB_MAX_LAG_SECONDS."""
+    behind = False
 
     async def live(content_ids: list[str]) -> set[str] | None:
+        nonlocal behind
         budget = stores.settings.search_postgres_timeout_seconds
         breaker = stores.breakers.postgres_reads
         try:
-            return await postgres_read(
+            alive, behind = await postgres_read(
                 breaker, budget, lambda: postgres_search.live_ids(stores, content_ids)
             )
         except PostgresUnavailable as exc:
             log.info("DynamoDB's matches not checked against PostgreSQL: %r", exc)
             return None
+        return alive
 
-    return await dynamodb_search.search(stores, query, now, live=live)
+    found = await dynamodb_search.search(stores, query, now, live=live)
+    return dataclasses.replace(found, current=False) if behind else found
 
 
 async def search(
@@ -130,7 +139,7 @@ async def search(
     partial: SearchResult | None = None
     if short and not skipped:
         partial = await _dynamodb_answer(stores, query, from_dynamodb)
-        whole = partial is not None and partial.items and partial.complete
+        whole = partial is not None and partial.items and partial.complete and partial.current
         if whole and partial is not None and not _may_relax(stores, text, partial):
             return _answer(query, partial)
     try:

@@ -436,8 +436,13 @@ async def suggest(
     return [Suggestion(r["content_id"], r["title"], r["content_type"]) for r in rows]
 
 
-async def live_ids(conn: asyncpg.Connection, content_ids: list[str], seconds: float) -> set[str]:
-    """The ids among `content_ids` whose document is live (neither deleted nor unknown)."""
+async def live_ids(
+    conn: asyncpg.Connection, content_ids: list[str], max_lag: float, seconds: float
+) -> tuple[set[str], bool]:
+    """The ids among `content_ids` whose document is live (neither deleted nor unknown), and
+    whether the DynamoDB index is behind by more than `max_lag` seconds (an outbox row has
+    waited longer)."""
     with timed(seconds):
-        rows = await conn.fetch(sql.LIVE_IDS, content_ids, timeout=seconds)
-    return {row["content_id"] for row in rows}
+        row = await conn.fetchrow(sql.LIVE_IDS, content_ids, max_lag, timeout=seconds)
+    assert row is not None
+    return set(row["live"]), bool(row["behind"])

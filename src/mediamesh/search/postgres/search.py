@@ -287,14 +287,18 @@ def estimated(capped: Counts, sampled: Counts, percent: float) -> Counts:
     return Counts(total, capped.fuzzy_used, facets)
 
 
-async def live_ids(stores: SearchStores, content_ids: list[str]) -> set[str]:
-    """The ids among `content_ids` that are live documents here (the source of truth).
+async def live_ids(stores: SearchStores, content_ids: list[str]) -> tuple[set[str], bool]:
+    """The ids among `content_ids` that are live documents here (the source of truth), and
+    whether the DynamoDB index is behind by more than SEARCH_DYNAMODB_MAX_LAG_SECONDS.
     Raises PostgresUnavailable when PostgreSQL does not answer within
     SEARCH_POSTGRES_TIMEOUT_SECONDS."""
-    timeout = stores.settings.search_postgres_timeout_seconds
-    with translated_errors(stores.settings.database_url), postgres_repository.timed(timeout):
+    settings = stores.settings
+    timeout = settings.search_postgres_timeout_seconds
+    with translated_errors(settings.database_url), postgres_repository.timed(timeout):
         async with stores.queries.acquire(timeout=timeout) as conn:
-            return await postgres_repository.live_ids(conn, content_ids, timeout)
+            return await postgres_repository.live_ids(
+                conn, content_ids, settings.search_dynamodb_max_lag_seconds, timeout
+            )
 
 
 async def suggest(stores: SearchStores, q: str, limit: int) -> list[Suggestion]:

@@ -380,9 +380,13 @@ LIMIT $3
 
 # Which of these ids are live documents (the DynamoDB path's answers are checked with it:
 # the index lags behind deletions by the outbox relay's delay). One primary-key lookup each.
+# ... and whether the oldest undelivered outbox row (by id, its primary key: the first entry)
+# has waited over $2 seconds: DynamoDB's index is then behind by more than that.
 LIVE_IDS = """
-SELECT content_id FROM search_documents
-WHERE content_id = ANY($1::text[]) AND deleted_at IS NULL
+SELECT ARRAY(SELECT content_id FROM search_documents
+             WHERE content_id = ANY($1::text[]) AND deleted_at IS NULL) AS live,
+       coalesce((SELECT enqueued_at FROM search_outbox ORDER BY id LIMIT 1)
+                < now() - make_interval(secs => $2), false) AS behind
 """
 
 # --- Hybrid: match most words, and by meaning (search/postgres/hybrid.py, docs/SEARCH.md) ---
