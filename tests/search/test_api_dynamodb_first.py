@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -113,49 +114,63 @@ async def test_postgres_answers_while_the_index_is_behind_by_more_than_the_lag(
     to retry in an hour (as after DynamoDB failed), then made due."""
     (a,) = _made_up_words(unique, 1)
     category = f"Small {unique}"
-    async with own_database(stack, unique) as url:
-        on = await own_tables(
-            stack,
-            unique,
-            database_url=url,
-            search_outbox_poll_seconds=300,
-            search_dynamodb_max_lag_seconds=0,
-        )
-        async with (
-            running_app(on, "search") as app,
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://mediamesh"
-            ) as dyn,
-            api_client(_with_dynamodb_off(on), "search") as other,
-        ):
-            body = document(f"{a} first", category=category)
-            assert (await put(dyn, f"{unique}-first", body)).status_code == 200
-            await _until(dyn, a, lambda body: body["source"] == "dynamodb", category=category)
+    async with (
+        own_database(stack, unique) as url,
+        _relayed_and_plain(stack, unique, url, search_dynamodb_max_lag_seconds=0) as (
+            _,
+            app,
+            dyn,
+            other,
+        ),
+    ):
+        body = document(f"{a} first", category=category)
+        assert (await put(dyn, f"{unique}-first", body)).status_code == 200
+        await _until(dyn, a, lambda body: body["source"] == "dynamodb", category=category)
 
-            later = document(f"{a} later", category=category)
-            assert (await put(other, f"{unique}-later", later)).status_code == 200
-            conn = await asyncpg.connect(url)
-            try:
-                await conn.execute(
-                    "INSERT INTO search_outbox (content_id, attempts, next_attempt_at)"
-                    " VALUES ($1, 1, now() + interval '1 hour')",
-                    f"{unique}-later",
-                )
-                answer = await _get(dyn, a, category=category)
-                assert answer["source"] == "postgres"
-                assert sorted(ids(answer)) == [f"{unique}-first", f"{unique}-later"]
-
-                await conn.execute("UPDATE search_outbox SET next_attempt_at = now()")
-            finally:
-                await conn.close()
-            app.state.search.relay.notify()  # deliver the waiting write
-            caught_up = await _until(
-                dyn,
-                a,
-                lambda body: body["source"] == "dynamodb" and len(body["items"]) == 2,
-                category=category,
+        later = document(f"{a} later", category=category)
+        assert (await put(other, f"{unique}-later", later)).status_code == 200
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(
+                "INSERT INTO search_outbox (content_id, attempts, next_attempt_at)"
+                " VALUES ($1, 1, now() + interval '1 hour')",
+                f"{unique}-later",
             )
-            assert caught_up["source"] == "dynamodb" and caught_up["total"] == 2
+            answer = await _get(dyn, a, category=category)
+            assert answer["source"] == "postgres"
+            assert sorted(ids(answer)) == [f"{unique}-first", f"{unique}-later"]
+
+            await conn.execute("UPDATE search_outbox SET next_attempt_at = now()")
+        finally:
+            await conn.close()
+        app.state.search.relay.notify()  # deliver the waiting write
+        caught_up = await _until(
+            dyn,
+            a,
+            lambda body: body["source"] == "dynamodb" and len(body["items"]) == 2,
+            category=category,
+        )
+        assert caught_up["source"] == "dynamodb" and caught_up["total"] == 2
+
+
+@asynccontextmanager
+async def _relayed_and_plain(
+    stack: Stack, unique: str, url: str, **settings: Any
+) -> AsyncIterator[tuple[Settings, Any, httpx.AsyncClient, httpx.AsyncClient]]:
+    """On the database `url`: the settings and app of a search process with DynamoDB, whose
+    relay polls only every 300 s (it delivers on its own writes' notify), a client of that
+    app, and a client of a process with DynamoDB off (its writes reach no outbox)."""
+    on = await own_tables(
+        stack, unique, database_url=url, search_outbox_poll_seconds=300, **settings
+    )
+    async with (
+        running_app(on, "search") as app,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://mediamesh"
+        ) as dyn,
+        api_client(_with_dynamodb_off(on), "search") as other,
+    ):
+        yield on, app, dyn, other
 
 
 def _made_up_words(unique: str, count: int) -> list[str]:
@@ -239,57 +254,44 @@ async def test_dynamodb_never_serves_what_postgres_deleted_before_the_relay_ran(
 ) -> None:
     (a,) = _made_up_words(unique, 1)
     category = f"Small {unique}"
-    async with own_database(stack, unique) as url:
-        # the relay polls rarely: after delivering the documents it waits for a notify, and
-        # the deletes below are made by a process without a relay (DynamoDB off there)
-        # (and DynamoDB keeps answering while the deletes wait in the outbox, however long
-        # the machine takes: the lag allowed is an hour here)
-        on = await own_tables(
-            stack,
-            unique,
-            database_url=url,
-            search_outbox_poll_seconds=300,
-            search_dynamodb_max_lag_seconds=3600,
+    # the relay delivers the documents, then waits for a notify; the deletes below are made
+    # by a process without DynamoDB (no outbox row): the index keeps them
+    async with (
+        own_database(stack, unique) as url,
+        _relayed_and_plain(stack, unique, url) as (on, app, dyn, other),
+    ):
+        for key in ("keep", "gone", "later"):
+            body = document(f"{a} {key}", category=category)
+            assert (await put(dyn, f"{unique}-{key}", body)).status_code == 200
+        both = await _until(
+            dyn,
+            a,
+            lambda body: body["source"] == "dynamodb" and len(body["items"]) == 3,
+            category=category,
         )
-        async with (
-            running_app(on, "search") as app,
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://mediamesh"
-            ) as dyn,
-            api_client(_with_dynamodb_off(on), "search") as other,
-        ):
-            for key in ("keep", "gone", "later"):
-                body = document(f"{a} {key}", category=category)
-                assert (await put(dyn, f"{unique}-{key}", body)).status_code == 200
-            both = await _until(
-                dyn,
-                a,
-                lambda body: body["source"] == "dynamodb" and len(body["items"]) == 3,
-                category=category,
-            )
-            assert both["source"] == "dynamodb" and both["total"] == 3
+        assert both["source"] == "dynamodb" and both["total"] == 3
 
-            deleted = await other.delete(f"/v1/search/index/{unique}-gone", headers=WRITE_HEADERS)
-            assert deleted.status_code == 204
-            answer = await _get(dyn, a, category=category)
-            assert answer["source"] == "dynamodb"
-            assert sorted(ids(answer)) == [f"{unique}-keep", f"{unique}-later"]
-            assert answer["total"] == 2 and answer["facets"]["category"] == {category: 2}
-            # the index still holds it: the answer was checked, not the index updated
-            assert f"{unique}-gone" in await index_items(on)
+        deleted = await other.delete(f"/v1/search/index/{unique}-gone", headers=WRITE_HEADERS)
+        assert deleted.status_code == 204
+        answer = await _get(dyn, a, category=category)
+        assert answer["source"] == "dynamodb"
+        assert sorted(ids(answer)) == [f"{unique}-keep", f"{unique}-later"]
+        assert answer["total"] == 2 and answer["facets"]["category"] == {category: 2}
+        # the index still holds it: the answer was checked, not the index updated
+        assert f"{unique}-gone" in await index_items(on)
 
-            # while PostgreSQL fails (its breaker open), DynamoDB's matches are served as read
-            breaker = app.state.search.stores.breakers.postgres_reads
-            for _ in range(breaker.failure_threshold):
-                breaker.failed()
-            unchecked = await _get(dyn, a, category=category)
-            assert unchecked["source"] == "dynamodb" and len(unchecked["items"]) == 3
-            breaker.succeeded()
+        # while PostgreSQL fails (its breaker open), DynamoDB's matches are served as read
+        breaker = app.state.search.stores.breakers.postgres_reads
+        for _ in range(breaker.failure_threshold):
+            breaker.failed()
+        unchecked = await _get(dyn, a, category=category)
+        assert unchecked["source"] == "dynamodb" and len(unchecked["items"]) == 3
+        breaker.succeeded()
 
-            for key in ("keep", "later"):
-                gone = await other.delete(f"/v1/search/index/{unique}-{key}", headers=WRITE_HEADERS)
-                assert gone.status_code == 204
-            # every match deleted: nothing from DynamoDB, PostgreSQL answers
-            empty = await _get(dyn, a, category=category)
-            assert empty["source"] == "postgres" and empty["items"] == []
-            assert len(await index_items(on)) == 3
+        for key in ("keep", "later"):
+            gone = await other.delete(f"/v1/search/index/{unique}-{key}", headers=WRITE_HEADERS)
+            assert gone.status_code == 204
+        # every match deleted: nothing from DynamoDB, PostgreSQL answers
+        empty = await _get(dyn, a, category=category)
+        assert empty["source"] == "postgres" and empty["items"] == []
+        assert len(await index_items(on)) == 3
