@@ -14,6 +14,7 @@ from mediamesh.search.semantic import repository
 from mediamesh.search.semantic.embedding import BatchReport, embed_due, embed_in_thread
 from mediamesh.search.semantic.text import EMBEDDING_ID
 from mediamesh.storage import postgres
+from mediamesh.storage.postgres_maintenance import vacuum_analyze
 
 app = typer.Typer(help="Document vectors for semantic search.", no_args_is_help=True)
 
@@ -113,7 +114,7 @@ def compact(
                     rewritten, after = await repository.compact(conn, after, until, batch_size)
                     done += rewritten
                     progress.advance(task, rewritten)
-            await conn.execute("VACUUM ANALYZE search_embeddings")
+            await vacuum_analyze(conn, "search_embeddings")
             return done
 
     done = run(go())

@@ -9,11 +9,12 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import asyncpg
+import numpy as np
 
 from mediamesh.search.documents import SearchDocument
 from mediamesh.search.indexing import repository as index_repository
 from mediamesh.search.semantic import codec
-from mediamesh.search.semantic.model import Vectors
+from mediamesh.search.semantic.model import DIMENSIONS, Vectors
 from mediamesh.storage import postgres
 from tests.conftest import Stack
 from tests.search.dynamodb_support import document, own_database
@@ -56,6 +57,12 @@ async def due(pool: asyncpg.Pool) -> set[str]:
            JOIN search_documents USING (content_id) WHERE deleted_at IS NULL"""
     )
     return {row["content_id"] for row in rows}
+
+
+def random_units(rng: np.random.Generator, count: int) -> Vectors:
+    """`count` random unit vectors of DIMENSIONS (no model): an embedding's rows."""
+    rows = rng.standard_normal((count, DIMENSIONS)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
 def kept(vectors: Vectors) -> Vectors:

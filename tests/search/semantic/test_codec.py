@@ -10,13 +10,13 @@ from mediamesh.errors import MediaMeshError
 from mediamesh.search.semantic import codec
 from mediamesh.search.semantic.model import DIMENSIONS
 from mediamesh.search.semantic.scan import quantise
+from tests.search.semantic.embedding_support import random_units
 
 RNG = np.random.default_rng(7)
 
 
 def unit(vectors: int) -> np.ndarray:
-    rows = RNG.standard_normal((vectors, DIMENSIONS)).astype(np.float32)
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return random_units(RNG, vectors)
 
 
 @pytest.mark.parametrize("vectors", [1, 2, 7])

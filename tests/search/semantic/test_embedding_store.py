@@ -25,6 +25,7 @@ from tests.search.semantic.embedding_support import (
     index,
     kept,
     own_pool,
+    random_units,
     stored,
     tombstone,
     wait_for,
@@ -35,8 +36,7 @@ RNG = np.random.default_rng(13)
 
 def unit(vectors: int = 2) -> Vectors:
     """A random embedding: `vectors` unit vectors (a text's and its passages')."""
-    rows = RNG.standard_normal((vectors, DIMENSIONS)).astype(np.float32)
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return random_units(RNG, vectors)
 
 
 async def store_all(pool: asyncpg.Pool, vectors: dict[str, Vectors] | None = None) -> list[str]:

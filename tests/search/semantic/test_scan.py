@@ -7,11 +7,11 @@ import numpy as np
 
 from mediamesh.search.semantic import scan
 from mediamesh.search.semantic.model import DIMENSIONS
+from tests.search.semantic.embedding_support import random_units
 
 
 def _units(seed: int, n: int) -> np.ndarray:
-    rows = np.random.default_rng(seed).standard_normal((n, DIMENSIONS)).astype(np.float32)
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return random_units(np.random.default_rng(seed), n)
 
 
 def test_int8_cosines_are_within_a_hundredth_of_float32() -> None:

@@ -51,7 +51,9 @@ def decode(blob: bytes) -> Vectors:
                 f"({len(blob)} bytes, version {blob[0]})"
             )
         scales = np.frombuffer(blob, dtype=_FLOAT32_LE, count=n, offset=1)
-        codes = np.frombuffer(blob, dtype=np.int8, offset=1 + 4 * n).reshape(n, DIMENSIONS)
+        codes = np.frombuffer(blob, dtype=np.int8, offset=1 + _FLOAT32_LE.itemsize * n).reshape(
+            n, DIMENSIONS
+        )
         return codes.astype(np.float32) * scales.astype(np.float32)[:, np.newaxis]
     if not blob or len(blob) % _FLOAT32_WIDTH:
         raise MediaMeshError(
