@@ -61,6 +61,9 @@ class Stack:
             "redis_cluster": self.redis_cluster,
             "redis_key_prefix": f"mmtest:{self.run_id}:",
             "mediamesh_api_keys": "test-key-1,test-key-2",
+            # off unless a test asks for it (tests/search/test_warm_up.py): a warm-up would
+            # open connections and run searches beside what a test counts or breaks
+            "search_warm_up_connections": 0,
         }
         values.update(overrides)
         return Settings.model_validate(values)

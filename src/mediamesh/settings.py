@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     search_candidate_limit: Annotated[int, Field(ge=100, le=10_000)] = 1000
     search_typo_fallback_below: Annotated[int, Field(ge=0, le=1000)] = 5
     search_postgres_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 2.0
+    # connections of each search query pool on which a starting server runs every kind of
+    # search statement once, in the background (search/warmup.py): a connection's first
+    # statements cost it tens of milliseconds; 0 turns it off
+    search_warm_up_connections: Annotated[int, Field(ge=0, le=8)] = 2
     # hybrid search (docs/SEARCH.md, "When every word finds too little"): a query of two or
     # more words whose words together find fewer documents than this (and no title with all
     # of them) also matches most words and by meaning; 0 turns it off

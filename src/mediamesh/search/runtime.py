@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import Request
 
 from mediamesh.http.app_state import app_attribute
+from mediamesh.search import warmup
 from mediamesh.search.dynamodb.index_store import SearchIndexWriter
 from mediamesh.search.indexing.outbox import OutboxRelay, RelayPolicy
 from mediamesh.search.indexing.outbox_stats import OutboxStatsSampler, outbox_stats_sampler
@@ -75,7 +76,8 @@ def relay_for(
 async def running(stores: SearchStores) -> AsyncIterator[SearchRuntime]:
     """Run the search service's background work until the app stops, and cancel it cleanly:
     the outbox relay and the sampler of its figures (when DynamoDB is on), the embedding
-    worker and the sampler of its backlog (when semantic search is on).
+    worker and the sampler of its backlog (when semantic search is on), and the warm-up of
+    the query path's connections (warmup.py).
 
     A relay batch cut short by cancellation rolls back: its rows stay in the outbox for next
     time; so does an embedding batch: its documents stay due.
@@ -84,6 +86,7 @@ async def running(stores: SearchStores) -> AsyncIterator[SearchRuntime]:
         _outbox_relay(stores) as (relay, outbox_stats),
         _embedding_worker(stores) as (worker, backlog),
         _vector_index(stores),
+        _background({"search-warm-up": warmup.warm(stores)}),
     ):
         yield SearchRuntime(stores, relay, outbox_stats, worker, backlog)
 
