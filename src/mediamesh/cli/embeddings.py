@@ -92,6 +92,12 @@ def compact(
     batch_size: int = typer.Option(
         2000, min=1, max=20000, help="Embeddings per transaction (each is committed on its own)."
     ),
+    float32: bool = typer.Option(
+        False,
+        "--float32",
+        help="The other way: rewrite int8 embeddings as float32, the only form releases "
+        "before 2026-12-06 read (before rolling back to one).",
+    ),
 ) -> None:
     """Rewrite the embeddings stored as float32 (before 2026-12-06) in the int8 form, a
     quarter of their size, with a progress bar.
@@ -100,25 +106,27 @@ def compact(
     smaller, and so every search server's start shorter. Servers may keep running: a
     rewritten row is read again by their vector indexes. Stop it and run it again: it goes on
     with what is left. The space is reused by later writes; `VACUUM FULL search_embeddings`
-    returns it to the disk (it locks the table while it runs).
+    returns it to the disk (it locks the table while it runs). With --float32, once no
+    server of this release runs any more (they write int8).
     """
     cfg = settings()
+    to: repository.Form = "float32" if float32 else "int8"
 
     async def go() -> int:
         async with postgres.connect(cfg.database_url) as conn:
-            left, until = await repository.float32_rows(conn)
+            left, until = await repository.rows_to_rewrite(conn, to)
             done, after = 0, 0
             with progress_bar("embeddings") as progress:
                 task = progress.add_task("rewriting", total=left)
                 while after < until:
-                    rewritten, after = await repository.compact(conn, after, until, batch_size)
+                    rewritten, after = await repository.rewrite(conn, after, until, batch_size, to)
                     done += rewritten
                     progress.advance(task, rewritten)
             await vacuum_analyze(conn, "search_embeddings")
             return done
 
     done = run(go())
-    out.print(f"rewrote {done} embeddings as int8" if done else "every embedding is int8 already")
+    out.print(f"rewrote {done} embeddings as {to}" if done else f"every embedding is {to} already")
 
 
 @app.command()

@@ -15,6 +15,7 @@ import asyncpg
 import numpy as np
 
 from mediamesh.search.semantic import repository
+from mediamesh.search.semantic.model import DIMENSIONS
 from mediamesh.search.semantic.text import EMBEDDING_ID
 from mediamesh.settings import Settings
 from tests.cli.run import MEDIAMESH, environment, mediamesh
@@ -82,7 +83,7 @@ async def test_status_tells_the_model_and_the_counts(stack: Stack, unique: str) 
         assert "no document was waiting for a vector" in nothing.stdout
 
 
-async def test_compact_rewrites_float32_rows_as_int8_and_servers_read_them_again(
+async def test_compact_rewrites_float32_rows_as_int8_and_back_and_servers_read_them_again(
     stack: Stack, unique: str
 ) -> None:
     async with own_pool(stack, unique) as (url, pool):
@@ -100,7 +101,7 @@ async def test_compact_rewrites_float32_rows_as_int8_and_servers_read_them_again
                 before[cid][1].astype("<f4").tobytes(),
             )
         async with pool.acquire() as conn:
-            assert await repository.float32_rows(conn) == (5, await _last_seq(conn))
+            assert await repository.rows_to_rewrite(conn) == (5, await _last_seq(conn))
             last = await _last_seq(conn)
 
         compacted = await asyncio.to_thread(
@@ -121,6 +122,16 @@ async def test_compact_rewrites_float32_rows_as_int8_and_servers_read_them_again
         again = await asyncio.to_thread(mediamesh, settings, "embeddings", "compact")
         assert again.returncode == 0, again.stderr
         assert "every embedding is int8 already" in again.stdout
+
+        # before a rollback to a release that reads float32 only: every row as it wrote them
+        wide = await asyncio.to_thread(mediamesh, settings, "embeddings", "compact", "--float32")
+        assert wide.returncode == 0, wide.stderr
+        assert f"rewrote {len(IDS)} embeddings as float32" in wide.stdout
+        for row in await pool.fetch("SELECT vector FROM search_embeddings"):
+            assert len(row["vector"]) % (4 * DIMENSIONS) == 0
+        widened = await stored(pool)
+        for cid in IDS:
+            assert np.array_equal(widened[cid][1], before[cid][1])
 
 
 async def _last_seq(conn: asyncpg.Connection) -> int:

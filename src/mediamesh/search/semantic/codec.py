@@ -11,7 +11,8 @@ cache, pushing out the pages searches read. Nothing search used is lost: the ind
 quantises every vector this way anyway, and quantising a decoded vector again gives the same
 codes. Rows written as float32 before (DIMENSIONS little-endian float32 values a vector,
 1,536 · n bytes: always even) are still read, until `mediamesh embeddings compact` or a new
-embedding of their document rewrites them.
+embedding of their document rewrites them; `compact --float32` writes that form back, for a
+rollback to a release that reads only it.
 """
 
 from __future__ import annotations
@@ -32,11 +33,21 @@ _INT8_WIDTH = _FLOAT32_LE.itemsize + DIMENSIONS  # a vector's scale and codes
 
 def encode(embedding: Vectors) -> bytes:
     """The bytes of an embedding: (n, DIMENSIONS) vectors, n ≥ 1."""
+    codes, scales = int8_rows(_checked(embedding))
+    return bytes([INT8_VERSION]) + scales.astype(_FLOAT32_LE).tobytes() + codes.tobytes()
+
+
+def encode_float32(embedding: Vectors) -> bytes:
+    """The form of the releases before 2026-12-06 (they cannot read the int8 one): what
+    `mediamesh embeddings compact --float32` writes before such a release is rolled back to."""
+    return _checked(embedding).astype(_FLOAT32_LE).tobytes()
+
+
+def _checked(embedding: Vectors) -> Vectors:
     values = np.asarray(embedding, dtype=np.float32)
     if values.ndim != 2 or values.shape[0] < 1 or values.shape[1] != DIMENSIONS:
         raise ValueError(f"an embedding is (n ≥ 1, {DIMENSIONS}) values, got {values.shape}")
-    codes, scales = int8_rows(values)
-    return bytes([INT8_VERSION]) + scales.astype(_FLOAT32_LE).tobytes() + codes.tobytes()
+    return values
 
 
 def decode(blob: bytes) -> Vectors:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import asyncpg
 
@@ -141,32 +142,38 @@ async def store(
     return [row["content_id"] for row in rows]
 
 
-async def float32_rows(conn: asyncpg.Connection) -> tuple[int, int]:
-    """How many stored embeddings are still float32 (codec.py: an even length), and the
-    highest seq now (where `compact` stops: rows stored later are int8 already)."""
+# which stored form a row is in (codec.py): int8 rows have an odd length, float32 rows an even one
+_IN_FORM = {"int8": "length(vector) % 2 = 0", "float32": "length(vector) % 2 = 1"}
+Form = Literal["int8", "float32"]
+
+
+async def rows_to_rewrite(conn: asyncpg.Connection, to: Form = "int8") -> tuple[int, int]:
+    """How many stored embeddings are not in form `to` (codec.py), and the highest seq now
+    (where `rewrite` stops: to int8, rows stored later are int8 already)."""
     row = await conn.fetchrow(
-        """SELECT count(*) FILTER (WHERE length(vector) % 2 = 0) AS old,
-                  coalesce(max(seq), 0) AS last
-           FROM search_embeddings"""
+        f"""SELECT count(*) FILTER (WHERE {_IN_FORM[to]}) AS other,
+                   coalesce(max(seq), 0) AS last
+            FROM search_embeddings"""
     )
     assert row is not None
-    return int(row["old"]), int(row["last"])
+    return int(row["other"]), int(row["last"])
 
 
-async def compact(
-    conn: asyncpg.Connection, after_seq: int, until_seq: int, limit: int
+async def rewrite(
+    conn: asyncpg.Connection, after_seq: int, until_seq: int, limit: int, to: Form = "int8"
 ) -> tuple[int, int]:
-    """Rewrite in codec's int8 form up to `limit` float32 embeddings with a seq in
-    (`after_seq`, `until_seq`], in seq order, in one transaction under STORE_LOCK; returns
+    """Rewrite in form `to` (codec.py) up to `limit` embeddings of the other form with a seq
+    in (`after_seq`, `until_seq`], in seq order, in one transaction under STORE_LOCK; returns
     how many were rewritten and the seq to continue after (`until_seq` once past the end).
     A row replaced since it was read is left to its new version; a rewritten row takes a new
     seq (the trigger), so vector indexes read it again: the same codes."""
+    encode = codec.encode if to == "int8" else codec.encode_float32
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", STORE_LOCK)
         rows = await conn.fetch(
-            """SELECT content_id, seq, vector FROM search_embeddings
-               WHERE seq > $1 AND seq <= $2 AND length(vector) % 2 = 0
-               ORDER BY seq LIMIT $3""",
+            f"""SELECT content_id, seq, vector FROM search_embeddings
+                WHERE seq > $1 AND seq <= $2 AND {_IN_FORM[to]}
+                ORDER BY seq LIMIT $3""",
             after_seq,
             until_seq,
             limit,
@@ -179,7 +186,7 @@ async def compact(
                WHERE e.content_id = c.content_id AND e.seq = c.seq""",
             [row["content_id"] for row in rows],
             [row["seq"] for row in rows],
-            [codec.encode(codec.decode(row["vector"])) for row in rows],
+            [encode(codec.decode(row["vector"])) for row in rows],
         )
     reached = int(rows[-1]["seq"]) if len(rows) == limit else until_seq
     return int(status.split()[-1]), reached
