@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from mediamesh.cache.chain import CacheChain
 from mediamesh.discovery.cached_list import CachedList, ListKey
+from mediamesh.resilience.periodic import raise_if_cancelled
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class RefreshAhead:
         """Tick forever (until cancelled); cancelling also cancels refreshes under way."""
         try:
             while True:
+                raise_if_cancelled()  # a cancellation a library swallowed still stops it
                 self.tick()
                 await asyncio.sleep(interval_seconds)
         finally:

@@ -24,6 +24,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 
+from mediamesh.resilience.periodic import raise_if_cancelled
+
 SNAPSHOT_SECONDS = 1.0
 LABEL = "worker"
 SUFFIX = ".prom"
@@ -106,6 +108,7 @@ class WorkerMetrics:
         """Write every SNAPSHOT_SECONDS until cancelled; then remove this worker's file."""
         try:
             while True:
+                raise_if_cancelled()  # a cancellation a library swallowed still stops it
                 self.write()
                 await asyncio.sleep(SNAPSHOT_SECONDS)
         finally:

@@ -5,7 +5,6 @@ is stored as `app.state.search` for the routes."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
@@ -15,6 +14,7 @@ from typing import Any
 from fastapi import Request
 
 from mediamesh.http.app_state import app_attribute
+from mediamesh.resilience.periodic import stopped
 from mediamesh.search import warmup
 from mediamesh.search.dynamodb.index_store import SearchIndexWriter
 from mediamesh.search.indexing.outbox import OutboxRelay, RelayPolicy
@@ -171,16 +171,15 @@ async def _vector_index(stores: SearchStores) -> AsyncIterator[None]:
 @asynccontextmanager
 async def _background(named: dict[str, Coroutine[Any, Any, None]]) -> AsyncIterator[None]:
     """Run the coroutines (as tasks of those names) until the block ends, then cancel them
-    and wait until they have stopped."""
+    and wait until they have stopped (periodic.stopped)."""
     tasks = [asyncio.create_task(coro, name=name) for name, coro in named.items()]
     try:
         yield
     finally:
+        await stopped(tasks)
         for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            if not task.cancelled() and (exc := task.exception()) is not None:
+                log.error("%s ended with %r", task.get_name(), exc)
 
 
 def of(request: Request) -> SearchRuntime:

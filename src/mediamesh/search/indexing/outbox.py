@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from mediamesh.resilience import backoff
-from mediamesh.resilience.periodic import woken_or_after
+from mediamesh.resilience.periodic import raise_if_cancelled, woken_or_after
 from mediamesh.search.dynamodb.index_store import SearchIndexWriter, WriteOutcome
 from mediamesh.search.indexing import outbox_repository
 from mediamesh.search.indexing.outbox_repository import Failure, OutboxStats
@@ -131,6 +131,7 @@ class OutboxRelay:
         interval; after a failed batch, back off (capped) before trying again."""
         failures = 0
         while True:
+            raise_if_cancelled()  # a cancellation a library swallowed still stops it
             self._wake.clear()  # a notify from now on wakes the next idle wait
             try:
                 outcome = await self.run_once()

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mediamesh.resilience.periodic import repeat
+from mediamesh.resilience.periodic import raise_if_cancelled, repeat
 from mediamesh.search.semantic import scan, vector_file
 from mediamesh.search.semantic.graph import VectorGraph
 from mediamesh.search.semantic.model import DIMENSIONS
@@ -373,6 +373,7 @@ async def keep_graph(index: VectorIndex, every: float) -> None:
     """Build and extend `index`'s graph (when it is large enough) until cancelled: step after
     step while there is work, then every `every` seconds."""
     while True:
+        raise_if_cancelled()  # a cancellation a library swallowed still stops it
         if not await index.grow_graph():
             await asyncio.sleep(every)
 

@@ -22,7 +22,7 @@ import asyncpg
 
 from mediamesh.errors import DependencyError
 from mediamesh.resilience import backoff
-from mediamesh.resilience.periodic import woken_or_after
+from mediamesh.resilience.periodic import raise_if_cancelled, woken_or_after
 from mediamesh.search.semantic import repository
 from mediamesh.search.semantic.embedding import BatchReport, Embed, embed_due, embed_in_thread
 from mediamesh.settings import Settings
@@ -73,6 +73,7 @@ class EmbeddingWorker:
     async def run(self) -> None:
         """Until cancelled: wait for the lead, then embed whatever becomes due."""
         while True:
+            raise_if_cancelled()  # a cancellation a library swallowed still stops it
             try:
                 async with postgres.connect(self.database_url) as conn:
                     await conn.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
@@ -92,6 +93,7 @@ class EmbeddingWorker:
 
     async def _wait_for_lead(self, conn: asyncpg.Connection) -> None:
         while not await repository.try_lead(conn):
+            raise_if_cancelled()
             await asyncio.sleep(self.policy.poll_seconds)
         self.leading = True
         log.info("embedding worker: this process embeds the backlog now")
@@ -101,6 +103,7 @@ class EmbeddingWorker:
 
     async def _lead(self, conn: asyncpg.Connection) -> None:
         while True:
+            raise_if_cancelled()
             self._wake.clear()  # a notify from now on wakes the next idle wait
             done = await embed_due(conn, self.embed, self.policy.batch_size, self._count)
             self._failures = 0
