@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -176,6 +177,47 @@ async def test_popularity_orders_equal_matches_but_never_a_clearly_better_one(
         suggestions = await client.get("/v1/search/suggest", params={"q": w[0]})
         offered = [s["contentId"] for s in suggestions.json()["suggestions"]]
         assert offered.index(f"{unique}-b") < offered.index(f"{unique}-a")
+
+
+async def test_pages_ordered_with_popularity_are_the_one_page_order_cut_up(
+    films: Settings, unique: str
+) -> None:
+    """Only the candidates that can reach a page get their popularity read (sql._RANKED):
+    40 matches of near text scores, popularity drawn at random, paged 3 at a time,
+    come in exactly the order of one page of them all (which reads every popularity)."""
+    w = word(unique)
+    rng = random.Random(unique)
+    # the word in every title, then i more short words: the title's trigram similarity to
+    # the query, and so the text score, falls by far less than POPULARITY_WEIGHT with each
+    docs = {
+        f"{i:02d}": {
+            "title": " ".join(
+                [w] + [f"k{chr(97 + j % 26)}{chr(97 + j * 7 % 26)}" for j in range(i)]
+            )
+        }
+        for i in range(15, 55)
+    }
+    async with api_client(films, "search") as client:
+        await _index(client, unique, docs)
+        plain = ids(await search(client, q=w, tag=unique, limit=100))
+        async with postgres.connect(films.database_url) as conn:
+            await conn.executemany(
+                "INSERT INTO search_popularity (content_id, popularity) VALUES ($1, $2)",
+                [(f"{unique}-{suffix}", rng.random()) for suffix in docs],
+            )
+        whole = await search(client, q=w, tag=unique, limit=100)
+        assert whole["total"] == 40 and len(ids(whole)) == 40
+        assert ids(whole) != plain  # popularity reordered near text scores
+        paged: list[str] = []
+        cursor = None
+        while True:
+            params = {"q": w, "tag": unique, "limit": 3, **({"cursor": cursor} if cursor else {})}
+            body = await search(client, **params)
+            paged += ids(body)
+            cursor = body["nextCursor"]
+            if not cursor:
+                break
+    assert paged == ids(whole)
 
 
 async def test_popularity_is_engagement_on_a_log_scale(films: Settings, unique: str) -> None:

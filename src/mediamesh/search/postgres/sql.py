@@ -184,6 +184,28 @@ _SEARCH_HIGHLIGHTS = f"""coalesce(to_tsvector({CONFIG}, d.title) @@ $1::tsquery
                          AS description_marked"""
 
 
+# The `ranked` relation of SEARCH: the candidates that can be on the page, each scored with
+# its popularity. Popularity adds at most POPULARITY_WEIGHT to a text score (it is in
+# [0, 1]), so only some candidates need it: not one whose text score is above the previous
+# page's last score ($11: its final score is too), nor one more than POPULARITY_WEIGHT below
+# the text score that $14 candidates surely after that position reach (those $14 score at
+# least as much). Reading popularity for the rest, by key, instead of hashing the whole
+# table for a thousand candidates saved ~3.5 ms of a broad query at 1M documents.
+_RANKED = f"""ranked AS (
+    SELECT c.content_id, c.title_norm,
+           (c.score + {POPULARITY_WEIGHT} * coalesce(
+               (SELECT p.popularity FROM search_popularity p WHERE p.content_id = c.content_id),
+               0))::float8 AS score
+    FROM candidates c
+    WHERE ($11::float8 IS NULL OR c.score <= $11)
+      AND c.score >= coalesce(
+          (SELECT k.score FROM candidates k
+           WHERE $11::float8 IS NULL OR k.score + {POPULARITY_WEIGHT} < $11
+           ORDER BY k.score DESC OFFSET $14 - 1 LIMIT 1),
+          '-infinity') - {POPULARITY_WEIGHT} - 1e-9
+)"""
+
+
 # SEARCH: one search in one statement. Parameters: $1..$7 (above); $8 candidates per tier;
 # $9 typo-tolerant title matches join the match set when full text finds fewer than this
 # many documents (0: never); $10 the count's cap; $11..$13 the keyset position (score,
@@ -232,11 +254,7 @@ candidates AS (
     (SELECT {_SCORED_BY_TITLE} FROM (SELECT content_id FROM fuzzy LIMIT $8) m
      JOIN search_documents d USING (content_id))
 ),
-ranked AS (
-    SELECT c.content_id, c.title_norm,
-           (c.score + {POPULARITY_WEIGHT} * coalesce(p.popularity, 0))::float8 AS score
-    FROM candidates c LEFT JOIN search_popularity p USING (content_id)
-),
+{_RANKED},
 {_page("$11", "$12", "$13", "$14")}
 SELECT (SELECT count(*) FROM matches) AS total,
        EXISTS (SELECT 1 FROM fuzzy) AS fuzzy_used,
