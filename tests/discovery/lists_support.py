@@ -98,6 +98,15 @@ def discovery(app: FastAPI) -> DiscoveryService:
     return running.service
 
 
+async def notices_subscribed(app: FastAPI, within: float = 60.0) -> None:
+    """Until the app's takedown notices are first subscribed: their catch-up clears the near
+    cache, so a test that fills it and reads it back waits for that first (it came late once,
+    Redis slow to accept a connection on a loaded machine)."""
+    running = app.state.discovery
+    assert isinstance(running, DiscoveryRuntime), "the app's lifespan has not started"
+    await asyncio.wait_for(running.notices_subscribed.wait(), within)
+
+
 async def settle(*apps: FastAPI) -> None:
     """Wait until the apps' background write-backs are done."""
     for app in apps:

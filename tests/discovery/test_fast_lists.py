@@ -23,6 +23,7 @@ from tests.discovery.lists_support import (
     discovery,
     framework,
     http_client,
+    notices_subscribed,
     publish_filter_values,
     seed,
 )
@@ -62,6 +63,7 @@ async def both(app: FastAPI, path: str, query: str, *headers: Any) -> tuple[Exch
 async def app(provisioned: Settings) -> AsyncIterator[FastAPI]:
     settings = provisioned.model_copy(update={"memory_cache_ttl_seconds": 60.0})
     async with running_app(settings, "discovery") as app:
+        await notices_subscribed(app)  # before the tests fill the near cache
         yield app
 
 

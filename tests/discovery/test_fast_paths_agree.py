@@ -38,6 +38,7 @@ from tests.discovery.lists_support import (
     call,
     discovery,
     framework,
+    notices_subscribed,
     publish_filter_values,
     seed,
 )
@@ -145,6 +146,7 @@ async def lists_app(provisioned: Settings) -> AsyncIterator[MediaMeshAPI]:
     settings = provisioned.model_copy(update={"memory_cache_ttl_seconds": 60.0})
     async with running_app(settings, "discovery") as app:
         assert isinstance(app, MediaMeshAPI) and app.fast_lists is not None
+        await notices_subscribed(app)  # before the test fills the near cache
         yield app
 
 

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
@@ -42,6 +42,9 @@ class DiscoveryRuntime:
     accepted_times: AcceptedTimes
     takedowns: TakedownSync  # the takedown log in PostgreSQL: read, and purged from the tiers
     inbox: InboxSampler  # events acknowledged but not folded yet, sampled for /metrics
+    # set once the takedown notices are first subscribed and the near cache has caught up
+    # with what was missed (which clears it): a copy cached before then may be dropped
+    notices_subscribed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def of(request: Request) -> DiscoveryRuntime:
@@ -65,7 +68,7 @@ async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
     # up from then on, and retries if PostgreSQL cannot answer now)
     with contextlib.suppress(DependencyError, TimeoutError):
         await takedowns.poll_once()
-    stop = asyncio.Event()
+    stop, subscribed = asyncio.Event(), asyncio.Event()
     aggregator = Aggregator(
         stores.pool,
         settings.events_fold_interval_seconds,
@@ -73,7 +76,7 @@ async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
     )
     workers = {
         asyncio.create_task(service.refresh.run(settings.refresh_ahead_interval_seconds)),
-        asyncio.create_task(_listen_for_takedowns(service, stop)),
+        asyncio.create_task(_listen_for_takedowns(service, stop, subscribed)),
         asyncio.create_task(takedowns.run(stop)),
         asyncio.create_task(aggregator.stats.run()),
     }
@@ -86,6 +89,7 @@ async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
             AcceptedTimes.from_settings(settings),
             takedowns,
             aggregator.stats,
+            subscribed,
         )
     finally:
         stop.set()
@@ -97,13 +101,16 @@ async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
         await service.background.close(SHUTDOWN_GRACE_SECONDS)
 
 
-async def _listen_for_takedowns(service: DiscoveryService, stop: asyncio.Event) -> None:
+async def _listen_for_takedowns(
+    service: DiscoveryService, stop: asyncio.Event, subscribed_once: asyncio.Event
+) -> None:
     """Keep the takedown subscription up; reconnect with backoff while Redis is down."""
     delay = INITIAL_RETRY_SECONDS
 
     async def subscribed() -> None:
         nonlocal delay
         await service.catch_up()
+        subscribed_once.set()
         delay = INITIAL_RETRY_SECONDS
 
     while not stop.is_set():

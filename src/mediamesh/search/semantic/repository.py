@@ -142,19 +142,26 @@ async def store(
     return [row["content_id"] for row in rows]
 
 
-# which stored form a row is in (codec.py): int8 rows have an odd length, float32 rows an even one
-_IN_FORM = {"int8": "length(vector) % 2 = 0", "float32": "length(vector) % 2 = 1"}
 Form = Literal["int8", "float32"]
+# the rows not in a form (codec.py): int8 rows have an odd length, float32 rows an even one
+_NOT_IN = {"int8": "length(vector) % 2 = 0", "float32": "length(vector) % 2 = 1"}
+_COUNT_TO_REWRITE = {
+    form: f"""SELECT count(*) FILTER (WHERE {other}) AS other, coalesce(max(seq), 0) AS last
+              FROM search_embeddings"""
+    for form, other in _NOT_IN.items()
+}
+_TO_REWRITE = {
+    form: f"""SELECT content_id, seq, vector FROM search_embeddings
+              WHERE seq > $1 AND seq <= $2 AND {other}
+              ORDER BY seq LIMIT $3"""
+    for form, other in _NOT_IN.items()
+}
 
 
 async def rows_to_rewrite(conn: asyncpg.Connection, to: Form = "int8") -> tuple[int, int]:
     """How many stored embeddings are not in form `to` (codec.py), and the highest seq now
     (where `rewrite` stops: to int8, rows stored later are int8 already)."""
-    row = await conn.fetchrow(
-        f"""SELECT count(*) FILTER (WHERE {_IN_FORM[to]}) AS other,
-                   coalesce(max(seq), 0) AS last
-            FROM search_embeddings"""
-    )
+    row = await conn.fetchrow(_COUNT_TO_REWRITE[to])
     assert row is not None
     return int(row["other"]), int(row["last"])
 
@@ -171,9 +178,7 @@ async def rewrite(
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", STORE_LOCK)
         rows = await conn.fetch(
-            f"""SELECT content_id, seq, vector FROM search_embeddings
-                WHERE seq > $1 AND seq <= $2 AND {_IN_FORM[to]}
-                ORDER BY seq LIMIT $3""",
+            _TO_REWRITE[to],
             after_seq,
             until_seq,
             limit,
