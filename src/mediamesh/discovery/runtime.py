@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fastapi import Request
 
@@ -44,7 +44,7 @@ class DiscoveryRuntime:
     inbox: InboxSampler  # events acknowledged but not folded yet, sampled for /metrics
     # set once the takedown notices are first subscribed and the near cache has caught up
     # with what was missed (which clears it): a copy cached before then may be dropped
-    notices_subscribed: asyncio.Event = field(default_factory=asyncio.Event)
+    notices_subscribed: asyncio.Event
 
 
 def of(request: Request) -> DiscoveryRuntime:
@@ -68,7 +68,7 @@ async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
     # up from then on, and retries if PostgreSQL cannot answer now)
     with contextlib.suppress(DependencyError, TimeoutError):
         await takedowns.poll_once()
-    stop, subscribed = asyncio.Event(), asyncio.Event()
+    stop, notices_subscribed = asyncio.Event(), asyncio.Event()
     aggregator = Aggregator(
         stores.pool,
         settings.events_fold_interval_seconds,
@@ -76,7 +76,7 @@ async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
     )
     workers = {
         asyncio.create_task(service.refresh.run(settings.refresh_ahead_interval_seconds)),
-        asyncio.create_task(_listen_for_takedowns(service, stop, subscribed)),
+        asyncio.create_task(_listen_for_takedowns(service, stop, notices_subscribed)),
         asyncio.create_task(takedowns.run(stop)),
         asyncio.create_task(aggregator.stats.run()),
     }
@@ -89,7 +89,7 @@ async def running(stores: DiscoveryStores) -> AsyncIterator[DiscoveryRuntime]:
             AcceptedTimes.from_settings(settings),
             takedowns,
             aggregator.stats,
-            subscribed,
+            notices_subscribed,
         )
     finally:
         stop.set()

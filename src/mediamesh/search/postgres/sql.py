@@ -190,7 +190,7 @@ _SEARCH_HIGHLIGHTS = f"""coalesce(to_tsvector({CONFIG}, d.title) @@ $1::tsquery
 # page's last score ($11: its final score is too), nor one more than POPULARITY_WEIGHT below
 # the text score that $14 candidates surely after that position reach (those $14 score at
 # least as much). Reading popularity for the rest, by key, instead of hashing the whole
-# table for a thousand candidates saved ~3.5 ms of a broad query at 1M documents.
+# table for a thousand candidates: 12 broad queries at 1M documents 18.5 -> 17.0 ms each.
 _RANKED = f"""ranked AS (
     SELECT c.content_id, c.title_norm,
            (c.score + {POPULARITY_WEIGHT} * coalesce(
